@@ -1,0 +1,1 @@
+"""aidc: infrastructure as code for AI data centers."""

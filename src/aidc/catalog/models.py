@@ -1,0 +1,58 @@
+"""Typed records of the catalog's data files; the files are validated against these at load."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+
+Architecture = Literal["ampere", "ada", "hopper", "blackwell"]
+PlanRole = Literal["gpu", "cpu", "storage", "login", "monitor"]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Gpu(_Record):
+    """One GPU SKU, per-GPU figures (dense, no sparsity)."""
+
+    sku: str
+    name: str
+    architecture: Architecture
+    compute_capability: str = Field(pattern=r"^\d+\.\d+$")
+    memory_gb: PositiveInt
+    bf16_dense_tflops: PositiveFloat
+    hbm_tbps: PositiveFloat
+    tdp_w: PositiveInt
+    nvlink: bool
+    fabric_manager: bool
+
+
+class InstanceType(_Record):
+    """One AWS instance type."""
+
+    name: str
+    gpu: str | None = None
+    gpus: int = Field(ge=0)
+    vcpus: PositiveInt
+    memory_gib: PositiveInt
+    efa_interfaces: int = Field(ge=0)
+    local_nvme_gb: int = Field(ge=0)
+    price_per_hour: PositiveFloat
+
+    @property
+    def efa_capable(self) -> bool:
+        return self.efa_interfaces > 0
+
+
+class PricedSource(_Record):
+    """Where figures came from, and when."""
+
+    source: str
+    as_of: str
+    region: str | None = None
+
+
+class Planning(_Record):
+    node_overhead_w: dict[PlanRole, PositiveInt]

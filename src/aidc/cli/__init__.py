@@ -1,0 +1,1 @@
+"""The `aidc` command line."""

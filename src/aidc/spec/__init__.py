@@ -1,0 +1,46 @@
+"""The cluster spec: pydantic models, cross-field rules, and the loader."""
+
+from aidc.spec.derive import NodeRef, all_nodes, node_refs
+from aidc.spec.errors import Problem, SpecError
+from aidc.spec.loader import STACK_KEY, extract, load_file, load_spec, read_file
+from aidc.spec.models import (
+    Bucket,
+    Ceph,
+    CephPool,
+    Cluster,
+    Firewall,
+    Flow,
+    Hardening,
+    LabSettings,
+    Monitoring,
+    Network,
+    NodePool,
+    Storage,
+    Subnet,
+)
+
+__all__ = [
+    "STACK_KEY",
+    "Bucket",
+    "Ceph",
+    "CephPool",
+    "Cluster",
+    "Firewall",
+    "Flow",
+    "Hardening",
+    "LabSettings",
+    "Monitoring",
+    "Network",
+    "NodePool",
+    "NodeRef",
+    "Problem",
+    "SpecError",
+    "Storage",
+    "Subnet",
+    "all_nodes",
+    "extract",
+    "load_file",
+    "load_spec",
+    "node_refs",
+    "read_file",
+]

@@ -59,10 +59,10 @@ test-unit: venv
 	pytest tests/unit
 
 lab: setup
-	@scripts/lab.sh up $(STACK)
+	aidc lab up --stack $(STACK)
 
 lab-down: setup
-	@scripts/lab.sh down $(STACK)
+	aidc lab down --stack $(STACK)
 
 bench: venv
 	python -m tests.bench.run

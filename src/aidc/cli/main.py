@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from aidc.cli import lab
 from aidc.cli.table import render
 from aidc.plan import Plan, make_plan
 from aidc.spec import Cluster, Problem, SpecError, load_file
@@ -108,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("file", type=Path, help=spec_help)
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan.set_defaults(func=cmd_plan)
+
+    lab.add_parser(sub)
     return parser
 
 

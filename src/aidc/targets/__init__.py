@@ -1,0 +1,1 @@
+"""Provisioning targets: one package per place a cluster can live."""

@@ -1,0 +1,1 @@
+"""The lab target: a real AI cluster emulated on one Linux host."""

@@ -1,0 +1,4 @@
+"""Host operations for the lab target: images, bridges, nodes, firewall, proxy, keys.
+
+Plain, typed, idempotent functions (no Pulumi here). Everything must run as root.
+"""

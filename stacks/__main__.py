@@ -1,0 +1,5 @@
+"""Entry point Pulumi runs (Pulumi.yaml: main: stacks/)."""
+
+from aidc.program import main
+
+main()

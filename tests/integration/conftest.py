@@ -1,0 +1,97 @@
+"""One lab for the whole integration session: brought up once, destroyed at the end.
+
+These tests need root (systemd-nspawn, bridges, nftables), as CI has. The lab stack is the
+example `stacks/Pulumi.lab.yaml`; its state lives in the repo's `.aidc/state` backend.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aidc.engine import Stack
+from tests.integration import hostscan
+
+STACK = "lab"
+
+
+@dataclass
+class Lab:
+    stack: Stack
+    outputs: dict[str, Any]
+    before: hostscan.Snapshot
+    destroyed: bool = False
+
+    @property
+    def key(self) -> str:
+        return str(self.outputs["ssh_key_path"])
+
+    def node(self, name_part: str) -> dict[str, Any]:
+        return next(n for n in self.outputs["nodes"] if name_part in n["name"])
+
+    def ssh(
+        self, address: str, command: str, timeout: float = 30
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["ssh", *ssh_options(self.key), f"root@{address}", command],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def refresh_outputs(self) -> None:
+        self.outputs = self.stack.outputs()
+
+
+def ssh_options(key: str) -> list[str]:
+    return [
+        "-i",
+        key,
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "LogLevel=ERROR",
+        "-o",
+        "ConnectTimeout=10",
+    ]
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (systemd-nspawn, bridges, nftables); CI runs as root")
+
+
+@pytest.fixture(scope="session")
+def lab_stack() -> Stack:
+    require_root()
+    stack = Stack(STACK)
+    stack.ensure()
+    return stack
+
+
+@pytest.fixture(scope="session")
+def lab(lab_stack: Stack) -> Iterator[Lab]:
+    before = hostscan.snapshot()
+    lab_stack.run("preview", timeout=300)
+    lab_stack.run("up", "--yes", "--skip-preview", timeout=1800)
+    handle = Lab(lab_stack, lab_stack.outputs(), before)
+    yield handle
+    if not handle.destroyed:
+        lab_stack.run("destroy", "--yes", "--skip-preview", timeout=900)
+
+
+def write_config(tmp: Path, spec_yaml: str) -> Path:
+    path = tmp / "Pulumi.bad.yaml"
+    path.write_text(spec_yaml)
+    return path

@@ -44,8 +44,11 @@ def snapshot() -> Snapshot:
     )
     names = [link["ifname"] for link in links]
     bridges = [n for n in names if Path(f"/sys/class/net/{n}/bridge").exists()]
+    # Live processes only: an exited nspawn waiting for its parent to reap it holds nothing.
     nspawn = [
-        p.name for p in Path("/proc").iterdir() if p.name.isdigit() and _comm(p) == "systemd-nspawn"
+        p.name
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and _comm(p) == "systemd-nspawn" and not _zombie(p)
     ]
     root = paths.lab_root()
     mounts = [
@@ -63,6 +66,13 @@ def snapshot() -> Snapshot:
         mounts=frozenset(mounts),
         stack_dirs=frozenset(str(p) for p in stacks.iterdir()) if stacks.is_dir() else frozenset(),
     )
+
+
+def _zombie(proc: Path) -> bool:
+    try:
+        return (proc / "stat").read_text().rpartition(")")[2].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def _comm(proc: Path) -> str:

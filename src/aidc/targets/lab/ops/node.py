@@ -176,7 +176,8 @@ def stop_node(state_dir: Path, timeout: float = 30.0) -> None:
         if pid is not None:
             os.kill(pid, signal.SIGTERM)
             deadline = time.monotonic() + timeout
-            while _nspawn_pid(state_dir, state) is not None and time.monotonic() < deadline:
+            # An exiting nspawn loses its cmdline before it ends; wait for the process itself.
+            while _alive(pid) and time.monotonic() < deadline:
                 time.sleep(0.1)
         _reap(state_dir, state)
     _unmount_under(state_dir)
@@ -392,6 +393,15 @@ def _nspawn_pid(state_dir: Path, state: _RunState) -> int | None:
         and any(a.startswith("--overlay=") and a.endswith(f":{state_dir}/upper:/") for a in argv)
     )
     return pid if ours else None
+
+
+def _alive(pid: int) -> bool:
+    """True while the process exists and has not exited (a zombie has)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _wait_for_nspawn_exec(state_dir: Path, state: _RunState, timeout: float = 10.0) -> None:

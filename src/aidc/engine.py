@@ -42,11 +42,20 @@ def engine_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+def diagnostics(output: str) -> str:
+    """The engine's Diagnostics section (the errors), without the long Outputs listing."""
+    start = output.find("Diagnostics:")
+    if start < 0:
+        return "\n".join(output.strip().splitlines()[-25:])
+    end = output.find("\nOutputs:", start)
+    return output[start:] if end < 0 else output[start:end]
+
+
 class EngineError(RuntimeError):
     def __init__(self, args: list[str], result: subprocess.CompletedProcess[str]) -> None:
         self.result = result
-        tail = "\n".join((result.stdout + result.stderr).strip().splitlines()[-25:])
-        super().__init__(f"pulumi {' '.join(args)} exited {result.returncode}:\n{tail}")
+        detail = diagnostics(result.stdout) + result.stderr
+        super().__init__(f"pulumi {' '.join(args)} exited {result.returncode}:\n{detail}")
 
 
 @dataclass

@@ -1,68 +1,100 @@
-"""`aidc lab up|down|status`: the lab stack through Pulumi's CLI, with timings."""
+"""`aidc lab up|down|status` and `aidc report`: the lab's main job with timings per phase."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
-from aidc.cli.table import render
+from aidc.configure import run_site
 from aidc.engine import EngineError, Stack
+from aidc.report import build_report, format_report
+
+T = TypeVar("T")
+
+
+def _timed(phases: dict[str, float], name: str, action: Callable[[], T]) -> T:
+    started = time.monotonic()
+    try:
+        return action()
+    finally:
+        phases[name] = time.monotonic() - started
+        print(f"aidc: {name}: {phases[name]:.1f} s", file=sys.stderr, flush=True)
 
 
 def cmd_up(args: argparse.Namespace) -> int:
     stack = Stack(args.stack)
-    stack.ensure()
-    started = time.monotonic()
-    result = stack.run("up", "--yes", "--skip-preview", check=False)
-    if result.returncode != 0:
-        print(diagnostics(result.stdout) + result.stderr, file=sys.stderr)
-        return result.returncode
-    print(f"pulumi up -s {args.stack}: {time.monotonic() - started:.1f} s")
-    return _status(stack)
-
-
-def diagnostics(output: str) -> str:
-    """The engine's Diagnostics section (the errors), without the long Outputs listing."""
-    start = output.find("Diagnostics:")
-    end = output.find("\nOutputs:", start)
-    return output[start:end] if start >= 0 else output[-4000:]
+    phases: dict[str, float] = {}
+    try:
+        stack.ensure()
+        _timed(phases, "pulumi up", lambda: stack.run("up", "--yes", "--skip-preview"))
+    except EngineError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    if args.provision_only:
+        return cmd_status(args)
+    play = _timed(phases, "ansible site.yml", lambda: run_site(args.stack))
+    if not play.ok:
+        print(
+            f"aidc: ansible-playbook failed (rc {play.returncode}); log: {play.log}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"aidc: ansible changed={play.total_changed}; log: {play.log}", file=sys.stderr)
+    report = _timed(phases, "report", lambda: build_report(args.stack, stack.outputs(), {}))
+    report.phases = phases
+    print(format_report(report))
+    return 0 if all(n.reachable for n in report.nodes) else 1
 
 
 def cmd_down(args: argparse.Namespace) -> int:
     stack = Stack(args.stack)
     stack.ensure()
     started = time.monotonic()
-    stack.run("destroy", "--yes", "--skip-preview")
+    try:
+        stack.run("destroy", "--yes", "--skip-preview")
+    except EngineError as exc:
+        print(exc, file=sys.stderr)
+        return 1
     print(f"pulumi destroy -s {args.stack}: {time.monotonic() - started:.1f} s")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    return _status(Stack(args.stack))
+    return cmd_report(argparse.Namespace(stack=args.stack, json=False))
 
 
-def _status(stack: Stack) -> int:
+def cmd_report(args: argparse.Namespace) -> int:
     try:
-        outputs = stack.outputs()
+        outputs = Stack(args.stack).outputs()
     except EngineError as exc:
         print(exc, file=sys.stderr)
         return 1
-    nodes = outputs.get("nodes") or []
-    rows = [[n["name"], n["pool"], "+".join(n["roles"]), n["ansible_host"]] for n in nodes]
-    print(render(["node", "pool", "roles", "address"], rows))
-    print(f"ssh key: {outputs.get('ssh_key_path')}")
+    if not outputs:
+        print(f"stack {args.stack} has no outputs; run `make lab` first", file=sys.stderr)
+        return 1
+    report = build_report(args.stack, outputs, {})
+    print(json.dumps(report.to_dict(), indent=2) if args.json else format_report(report))
     return 0
 
 
-def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    lab = sub.add_parser("lab", help="bring the lab stack up or down through pulumi")
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lab = sub.add_parser("lab", help="the lab: provision with pulumi, configure with ansible")
     verbs = lab.add_subparsers(dest="verb", required=True)
-    for verb, func, text in (
-        ("up", cmd_up, "pulumi up the lab stack"),
-        ("down", cmd_down, "pulumi destroy the lab stack"),
-        ("status", cmd_status, "list the lab's nodes from stack outputs"),
-    ):
-        parser = verbs.add_parser(verb, help=text)
+    up = verbs.add_parser("up", help="pulumi up, ansible site.yml, then the report")
+    up.add_argument("--provision-only", action="store_true", help="stop after pulumi up")
+    up.set_defaults(func=cmd_up)
+    verbs.add_parser("down", help="pulumi destroy the lab").set_defaults(func=cmd_down)
+    verbs.add_parser("status", help="the report, without changing anything").set_defaults(
+        func=cmd_status
+    )
+    for parser in verbs.choices.values():
         parser.add_argument("--stack", default="lab", help="stack name (default: lab)")
-        parser.set_defaults(func=func)
+
+    report = sub.add_parser("report", help="what a stack built and how its nodes answer")
+    report.add_argument("--stack", default="lab", help="stack name (default: lab)")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(func=cmd_report)

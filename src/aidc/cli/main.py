@@ -110,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--json", action="store_true", help="print JSON instead of a table")
     plan.set_defaults(func=cmd_plan)
 
-    lab.add_parser(sub)
+    lab.add_parsers(sub)
     return parser
 
 

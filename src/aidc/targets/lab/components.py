@@ -9,6 +9,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
+from aidc.inventory.clustervars import cluster_vars
 from aidc.spec import Cluster
 from aidc.targets.lab import providers
 from aidc.targets.lab.layout import SSH_USER, LabLayout, NodePlan, plan_layout
@@ -179,7 +180,7 @@ class LabNode(pulumi.ComponentResource):
         super().__init__("aidc:lab:Node", name, None, opts)
         self.hostname = args.plan.hostname
         self.address = str(args.plan.address.ip)
-        _Dynamic(
+        res = _Dynamic(
             providers.NodeProvider(),
             f"{name}-nspawn",
             {
@@ -193,8 +194,12 @@ class LabNode(pulumi.ComponentResource):
                 "memory_mb": args.memory_mb,
             },
             _child(self, custom_timeouts=pulumi.CustomTimeouts(create="5m", delete="3m")),
+            outputs=("host_key",),
         )
-        self.register_outputs({"hostname": self.hostname, "address": self.address})
+        self.host_key: pulumi.Output[str] = res.host_key  # type: ignore[attr-defined]
+        self.register_outputs(
+            {"hostname": self.hostname, "address": self.address, "host_key": self.host_key}
+        )
 
 
 @dataclass(frozen=True)
@@ -268,6 +273,19 @@ class LabCluster(pulumi.ComponentResource):
             )
             for plan in layout.nodes
         ]
+        self.known_hosts_path = str(paths.ssh_dir(stack) / "known_hosts")
+        _Dynamic(
+            providers.KnownHostsProvider(),
+            f"{name}-known-hosts",
+            {
+                "path": self.known_hosts_path,
+                "entries": [
+                    {"hostname": n.hostname, "address": n.address, "host_key": n.host_key}
+                    for n in self.node_resources
+                ],
+            },
+            _child(self, depends_on=[state]),
+        )
         self.nodes = [
             {
                 "name": plan.hostname,
@@ -291,6 +309,23 @@ class LabCluster(pulumi.ComponentResource):
             }
             for r in layout.rules
         ]
+        self.cluster_vars = cluster_vars(
+            cluster,
+            self.nodes,
+            flows=[
+                {
+                    "description": r.description,
+                    "sources": [str(a) for a in r.sources],
+                    "destinations": [str(a) for a in r.destinations],
+                    "protocol": r.protocol,
+                    "ports": list(r.ports) if r.ports else None,
+                }
+                for r in layout.rules
+            ],
+            # Admin access to the lab comes from the host, over each bridge.
+            admin_sources=[f"{b.host.ip}/32" for b in layout.bridges],
+            apt_proxy=self.proxy_urls[0] if self.proxy_urls else "",
+        )
         self.register_outputs({"nodes": self.nodes, "ssh_key_path": self.ssh_key_path})
 
     def export(self) -> None:
@@ -312,4 +347,6 @@ class LabCluster(pulumi.ComponentResource):
         pulumi.export("firewall", {"default": "deny between nodes", "flows": self.firewall_summary})
         pulumi.export("endpoints", {"apt_proxy": self.proxy_urls})
         pulumi.export("ssh_key_path", self.ssh_key_path)
+        pulumi.export("known_hosts_path", self.known_hosts_path)
+        pulumi.export("cluster_vars", self.cluster_vars)
         pulumi.export("ssh_private_key", self.private_key)

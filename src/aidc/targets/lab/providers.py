@@ -205,7 +205,8 @@ class NodeProvider(ResourceProvider):
         spec = self._spec(props)
         node.start_node(spec)
         node.wait_for_ssh(props["address"].split("/")[0], SSH_WAIT_S)
-        return CreateResult(id_=props["hostname"], outs=props)
+        host_key = node.host_public_key(spec.state_dir)
+        return CreateResult(id_=props["hostname"], outs={**props, "host_key": host_key})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         running = node.node_running(paths.node_dir(props["stack"], props["hostname"]))
@@ -216,3 +217,34 @@ class NodeProvider(ResourceProvider):
 
     def delete(self, _id: str, props: dict[str, Any]) -> None:
         node.stop_node(paths.node_dir(props["stack"], props["hostname"]))
+
+
+class KnownHostsProvider(ResourceProvider):
+    """The nodes' SSH host keys as a known_hosts file, so SSH to the lab checks host keys."""
+
+    def _write(self, props: dict[str, Any]) -> None:
+        lines = [f"{e['address']},{e['hostname']} {e['host_key']}\n" for e in props["entries"]]
+        path = Path(props["path"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(lines))
+        path.chmod(0o644)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        self._write(props)
+        return CreateResult(id_=props["path"], outs=props)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        return ReadResult(id_=id_, outs=props) if Path(id_).is_file() else GONE
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replace = ["path"] if olds.get("path") != news.get("path") else []
+        return DiffResult(
+            changes=olds.get("entries") != news.get("entries") or bool(replace), replaces=replace
+        )
+
+    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        self._write(news)
+        return UpdateResult(outs=news)
+
+    def delete(self, id_: str, _props: dict[str, Any]) -> None:
+        Path(id_).unlink(missing_ok=True)

@@ -191,11 +191,17 @@ def host_public_key(state_dir: Path) -> str:
     return (state_dir / "upper" / f"{_HOST_KEY}.pub").read_text().strip()
 
 
-def node_memory_bytes(state_dir: Path) -> int | None:
-    """Memory charged to the node's cgroup (includes page cache), or None if not accounted."""
+def node_memory_bytes(state_dir: Path, peak: bool = False) -> int | None:
+    """Memory charged to the node's cgroup (includes page cache), now or at its peak;
+    None if not accounted."""
     state = _read_state(state_dir)
+    counters = (
+        ("memory.max_usage_in_bytes", "memory.peak")
+        if peak
+        else ("memory.usage_in_bytes", "memory.current")
+    )
     for cgroup in map(Path, state.cgroups if state else ()):
-        for counter in ("memory.usage_in_bytes", "memory.current"):
+        for counter in counters:
             if (cgroup / counter).exists():
                 return int((cgroup / counter).read_text())
     return None

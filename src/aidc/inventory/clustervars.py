@@ -1,0 +1,47 @@
+"""Group variables every role may read, derived from the spec and the nodes a target made.
+
+Targets export these as the `cluster_vars` stack output; roles read them only through the
+inventory, never from the spec or the stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aidc.spec import Cluster
+
+CEPH_MONITORS = 3
+RGW_PORT = 7480
+
+
+def cluster_vars(
+    cluster: Cluster,
+    nodes: Sequence[dict[str, Any]],
+    flows: Sequence[dict[str, Any]],
+    admin_sources: Sequence[str],
+    apt_proxy: str = "",
+) -> dict[str, Any]:
+    """`nodes` carry name, roles and ansible_host; `flows` are the firewall's resolved rules."""
+
+    def hosts(role: str) -> list[str]:
+        return [n["ansible_host"] for n in nodes if role in n["roles"]]
+
+    ceph = cluster.storage.ceph
+    storage_hosts = hosts("storage")
+    mons = storage_hosts[:CEPH_MONITORS] if ceph else []
+    rgw = f"http://{storage_hosts[0]}:{RGW_PORT}" if ceph and ceph.rgw and storage_hosts else ""
+    return {
+        "aidc_cluster_name": cluster.name,
+        "aidc_target": cluster.target,
+        "aidc_apt_proxy": apt_proxy,
+        "aidc_monitoring_targets": [n["ansible_host"] for n in nodes]
+        if cluster.monitoring.enabled
+        else [],
+        "aidc_admin_sources": list(admin_sources),
+        "aidc_firewall_flows": list(flows),
+        "aidc_ceph_mon_hosts": mons,
+        "aidc_rgw_endpoint": rgw,
+        "aidc_buckets": [b.name for b in cluster.storage.buckets],
+        "aidc_hardening_profile": cluster.hardening.profile,
+    }

@@ -22,7 +22,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ROLES = sorted(p for p in (REPO / "roles").iterdir() if (p / "tasks" / "main.yml").is_file())
-LINTED = ["roles/", "site.yml", "inventory/"]
+LINTED = ["roles/", "site.yml", "playbooks/", "inventory/"]
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from aidc import catalog
-from aidc.spec import Cluster, NodePool
+from aidc.spec import Cluster, NodePool, pool_gpus
 
 
 @dataclass(frozen=True)
@@ -42,18 +42,8 @@ class Plan:
         return asdict(self)
 
 
-def _gpu_of(cluster: Cluster, pool: NodePool) -> tuple[str | None, int]:
-    """(SKU, GPUs per node) from the instance type on aws, else from the pool."""
-    if cluster.target == "aws" and pool.instance_type:
-        itype = catalog.instance_type(pool.instance_type)
-        return itype.gpu, itype.gpus
-    if pool.gpu is None:
-        return None, 0
-    return pool.gpu, pool.gpus_per_node or 1
-
-
 def plan_pool(cluster: Cluster, pool: NodePool) -> PoolPlan:
-    sku, per_node = _gpu_of(cluster, pool)
+    sku, per_node = pool_gpus(cluster, pool)
     gpus = per_node * pool.count
     spec = catalog.gpu(sku) if sku else None
     overhead_w = catalog.planning().node_overhead_w[pool.role]

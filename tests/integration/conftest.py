@@ -15,10 +15,13 @@ from typing import Any
 
 import pytest
 
-from aidc.engine import Stack
+from aidc.engine import REPO, Stack
+from aidc.spec import load_file
+from aidc.targets.lab.layout import plan_layout
 from tests.integration import hostscan
 
 STACK = "lab"
+STACKS = REPO / "stacks"
 
 
 @dataclass
@@ -82,13 +85,19 @@ def lab_stack() -> Stack:
 
 @pytest.fixture(scope="session")
 def lab(lab_stack: Stack) -> Iterator[Lab]:
-    before = hostscan.snapshot()
+    before = scan()
     lab_stack.run("preview", timeout=300)
     lab_stack.run("up", "--yes", "--skip-preview", timeout=1800)
     handle = Lab(lab_stack, lab_stack.outputs(), before)
     yield handle
     if not handle.destroyed:
         lab_stack.run("destroy", "--yes", "--skip-preview", timeout=900)
+
+
+def scan(stack: str = STACK) -> hostscan.Snapshot:
+    """The host objects of a stack of the example lab spec."""
+    cluster, _ = load_file(STACKS / "Pulumi.lab.yaml")
+    return hostscan.snapshot(stack, {b.bridge for b in plan_layout(cluster, stack).bridges})
 
 
 def write_config(tmp: Path, spec_yaml: str) -> Path:

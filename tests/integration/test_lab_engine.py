@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from aidc.targets.lab.ops import paths
-from tests.integration import hostscan
-from tests.integration.conftest import Lab, write_config
+from tests.integration.conftest import Lab, scan, write_config
 
 pytestmark = pytest.mark.integration
 
@@ -142,7 +141,7 @@ def test_spec_the_lab_cannot_honour_fails_in_preview(
     config = write_config(tmp_path, text)
     bad = type(lab.stack)("lab-bad", env=lab.stack.env)
     bad.ensure()
-    before = hostscan.snapshot()
+    before = scan("lab-bad")
     try:
         result = bad.run("preview", "--config-file", str(config), check=False, timeout=300)
         output = result.stdout + result.stderr
@@ -152,6 +151,6 @@ def test_spec_the_lab_cannot_honour_fails_in_preview(
         else:
             assert "lab.suite: 'buster' is not allowed; allowed: 'bookworm' or 'trixie'" in output
         assert "Traceback" not in output
-        assert hostscan.snapshot().minus(before) == {}
+        assert scan("lab-bad").minus(before) == {}
     finally:
         bad.run("stack", "rm", "--yes", "--force", check=False)

@@ -65,6 +65,8 @@ def test_lab_host_vars_pin_host_keys() -> None:
     assert gpu["ansible_host"] == "10.231.0.26"
     assert gpu["ansible_user"] == "root"
     assert gpu["aidc_roles"] == ["gpu"] and gpu["aidc_pool"] == "gpu"
+    assert (gpu["aidc_gpu_sku"], gpu["aidc_gpu_count"]) == ("h200-sxm", 8)
+    assert inv.hostvars["lab-login-1"]["aidc_gpu_count"] == 0
     assert gpu["ansible_ssh_private_key_file"].endswith("/ssh/id_ed25519")
     assert "StrictHostKeyChecking=yes" in gpu["ansible_ssh_common_args"]
     assert outputs["known_hosts_path"] in gpu["ansible_ssh_common_args"]

@@ -32,6 +32,8 @@ def _host_vars(node: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
         "aidc_pool": node["pool"],
         "aidc_roles": list(node["roles"]),
         "aidc_addresses": dict(node.get("addresses", {})),
+        "aidc_gpu_sku": node.get("gpu_sku", ""),
+        "aidc_gpu_count": int(node.get("gpus", 0)),
     }
     if node.get("ssh_private_key_file"):
         hv["ansible_ssh_private_key_file"] = node["ssh_private_key_file"]

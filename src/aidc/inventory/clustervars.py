@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aidc.spec import Cluster
+from aidc.spec import Cluster, pool_gpus
 
 CEPH_MONITORS = 3
 RGW_PORT = 7480
@@ -45,3 +45,12 @@ def cluster_vars(
         "aidc_buckets": [b.name for b in cluster.storage.buckets],
         "aidc_hardening_profile": cluster.hardening.profile,
     }
+
+
+def gpu_of(cluster: Cluster, pool_name: str) -> dict[str, Any]:
+    """A node's GPU SKU and count, as host variables of its stack output entry."""
+    pool = cluster.pool(pool_name)
+    if pool is None:
+        raise KeyError(pool_name)
+    sku, count = pool_gpus(cluster, pool)
+    return {"gpu_sku": sku or "", "gpus": count}

@@ -1,6 +1,6 @@
 """The cluster spec: pydantic models, cross-field rules, and the loader."""
 
-from aidc.spec.derive import NodeRef, all_nodes, node_refs
+from aidc.spec.derive import NodeRef, all_nodes, node_refs, pool_gpus
 from aidc.spec.errors import Problem, SpecError
 from aidc.spec.loader import STACK_KEY, extract, load_file, load_spec, read_file
 from aidc.spec.models import (
@@ -42,5 +42,6 @@ __all__ = [
     "load_file",
     "load_spec",
     "node_refs",
+    "pool_gpus",
     "read_file",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from aidc.inventory.clustervars import cluster_vars
+from aidc.inventory.clustervars import cluster_vars, gpu_of
 from aidc.spec import Cluster
 from aidc.targets.lab import providers
 from aidc.targets.lab.layout import SSH_USER, LabLayout, NodePlan, plan_layout
@@ -295,6 +295,7 @@ class LabCluster(pulumi.ComponentResource):
                 "ansible_host": str(plan.address.ip),
                 "ssh_user": SSH_USER,
                 "ssh_private_key_file": self.ssh_key_path,
+                **gpu_of(cluster, plan.pool),
             }
             for plan in layout.nodes
         ]

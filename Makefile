@@ -21,7 +21,7 @@ export PULUMI_CONFIG_PASSPHRASE ?= aidc-lab-only
 export AIDC_CACHE
 
 .PHONY: help setup host-deps venv pulumi lint typecheck test test-unit test-integration \
-        lab lab-down bench bench-lab clean
+        lab lab-down lab-clean-cache bench bench-lab clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -47,7 +47,7 @@ pulumi:
 	@mkdir -p .aidc/state
 
 lint: venv
-	ruff check src tests stacks scripts
+	ruff check src tests stacks scripts plugins
 	mypy
 
 typecheck: lint
@@ -63,6 +63,9 @@ lab: setup
 
 lab-down: setup
 	aidc lab down --stack $(STACK)
+
+lab-clean-cache:
+	rm -rf "$${AIDC_LAB_ROOT:-/var/lib/aidc/lab}/images"
 
 bench: venv
 	python -m tests.bench.run

@@ -9,22 +9,18 @@ of the calling environment is dropped.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import boto3
+import moto.server as moto_server
 import pytest
 
-boto3 = pytest.importorskip("boto3")
-moto_server = pytest.importorskip("moto.server")
+from tests.ansible_cli import inventory_list, members
+from tests.conftest import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 INVENTORY = REPO / "inventory" / "aws_ec2.yml"
-ANSIBLE_INVENTORY = Path(sys.executable).with_name("ansible-inventory")
 REGION = "us-east-1"
 
 # (Name, pool, roles tag) as the aws target tags a cluster named "p5".
@@ -118,65 +114,34 @@ def cluster(ec2_endpoint: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def inventory(ec2_endpoint: str, cluster: dict[str, str]) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(INVENTORY), "--list"],
-        cwd=REPO,
-        env=_clean_env(ec2_endpoint),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = _plain(json.loads(result.stdout))
-    return data
-
-
-def _plain(value: Any) -> Any:
-    """Drop ansible-core 2.19's trust markers: values from AWS print as {"__ansible_unsafe": v}."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return _plain(value["__ansible_unsafe"])
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _members(data: dict[str, Any], group: str) -> set[str]:
-    """Hosts of a group and of all its descendants."""
-    entry = data.get(group, {})
-    hosts = set(entry.get("hosts", []))
-    for child in entry.get("children", []):
-        hosts |= _members(data, child)
-    return hosts
+    return inventory_list(INVENTORY, env=_clean_env(ec2_endpoint))
 
 
 def test_every_tagged_instance_is_a_host_named_from_its_name_tag(
     inventory: dict[str, Any], cluster: dict[str, str]
 ) -> None:
     assert set(inventory["_meta"]["hostvars"]) == set(cluster)
-    assert _members(inventory, "aidc") == set(cluster)
-    assert "bystander" not in _members(inventory, "all")
+    assert members(inventory, "aidc") == set(cluster)
+    assert "bystander" not in members(inventory, "all")
 
 
 def test_role_groups(inventory: dict[str, Any]) -> None:
-    assert _members(inventory, "gpu") == {"p5-gpu-1", "p5-gpu-2"}
-    assert _members(inventory, "storage") == {"p5-storage-1", "p5-storage-2", "p5-storage-3"}
-    assert _members(inventory, "login") == {"p5-login-1"}
-    assert _members(inventory, "monitor") == {"p5-login-1"}
-    assert _members(inventory, "cpu") == set()
+    assert members(inventory, "gpu") == {"p5-gpu-1", "p5-gpu-2"}
+    assert members(inventory, "storage") == {"p5-storage-1", "p5-storage-2", "p5-storage-3"}
+    assert members(inventory, "login") == {"p5-login-1"}
+    assert members(inventory, "monitor") == {"p5-login-1"}
+    assert members(inventory, "cpu") == set()
     assert not any(group.startswith("_") for group in inventory if group != "_meta")
 
 
 def test_pool_groups_are_children_of_aidc(inventory: dict[str, Any]) -> None:
-    assert _members(inventory, "pool_gpu") == {"p5-gpu-1", "p5-gpu-2"}
-    assert _members(inventory, "pool_storage") == {
+    assert members(inventory, "pool_gpu") == {"p5-gpu-1", "p5-gpu-2"}
+    assert members(inventory, "pool_storage") == {
         "p5-storage-1",
         "p5-storage-2",
         "p5-storage-3",
     }
-    assert _members(inventory, "pool_login") == {"p5-login-1"}
+    assert members(inventory, "pool_login") == {"p5-login-1"}
     children = set(inventory["aidc"]["children"])
     assert {"pool_gpu", "pool_storage", "pool_login", "gpu", "storage", "login"} <= children
 

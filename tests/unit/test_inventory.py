@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aidc.inventory import InventoryError, build_inventory
-from tests.conftest import REPO
+from tests.ansible_cli import inventory_list, inventory_run
 
 DATA = Path(__file__).parent / "data"
-ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
 
 
 def recorded(target: str) -> dict[str, Any]:
     data: dict[str, Any] = json.loads((DATA / f"outputs-{target}.json").read_text())
     return data
-
-
-def plain(value: Any) -> Any:
-    """ansible-inventory marks plugin-supplied strings as unsafe (never templated)."""
-    if isinstance(value, dict) and set(value) == {"__ansible_unsafe"}:
-        return value["__ansible_unsafe"]
-    return value
 
 
 def ansible_inventory(tmp_path: Path, outputs: dict[str, Any]) -> dict[str, Any]:
@@ -35,15 +25,7 @@ def ansible_inventory(tmp_path: Path, outputs: dict[str, Any]) -> dict[str, Any]
     config.write_text(
         f"plugin: pulumi_stack\nstack: recorded\noutputs_file: {tmp_path / 'outputs.json'}\n"
     )
-    result = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(config), "--list"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return inventory_list(config)
 
 
 @pytest.mark.parametrize("target", ["lab", "aws"])
@@ -110,8 +92,8 @@ def test_plugin_through_ansible(tmp_path: Path, target: str) -> None:
     assert set(hostvars) == {n["name"] for n in outputs["nodes"]}
     assert set(data["aidc"]["children"]) >= {"gpu", "storage", "login", "monitor"}
     first = outputs["nodes"][0]
-    assert plain(hostvars[first["name"]]["ansible_host"]) == first["ansible_host"]
-    cluster_name = plain(hostvars[first["name"]]["aidc_cluster_name"])
+    assert (hostvars[first["name"]]["ansible_host"]) == first["ansible_host"]
+    cluster_name = hostvars[first["name"]]["aidc_cluster_name"]
     assert cluster_name == outputs["cluster_vars"]["aidc_cluster_name"]
 
 
@@ -119,11 +101,5 @@ def test_plugin_reports_missing_outputs(tmp_path: Path) -> None:
     (tmp_path / "outputs.json").write_text("{}")
     config = tmp_path / "empty.pulumi.yml"
     config.write_text(f"plugin: pulumi_stack\nstack: x\noutputs_file: {tmp_path}/outputs.json\n")
-    result = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(config), "--list"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = inventory_run(config, "--list", check=False)
     assert "the stack has no outputs" in result.stderr

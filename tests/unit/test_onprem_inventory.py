@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 import re
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.ansible_cli import inventory_list, inventory_run, members
+from tests.conftest import REPO
+
 INVENTORY = REPO / "inventory" / "onprem.example.yml"
-ANSIBLE_INVENTORY = Path(sys.executable).with_name("ansible-inventory")
 ROLE_GROUPS = ("gpu", "cpu", "storage", "login", "monitor")
 HOSTNAME = re.compile(r"^(?P<cluster>[a-z0-9]+)-(?P<pool>[a-z0-9]+)-(?P<n>[1-9][0-9]*)$")
 
@@ -23,39 +20,12 @@ HOSTNAME = re.compile(r"^(?P<cluster>[a-z0-9]+)-(?P<pool>[a-z0-9]+)-(?P<n>[1-9][
 @pytest.fixture(scope="module")
 def inventory() -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    result = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(INVENTORY), "--list"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return inventory_list(INVENTORY, env=env)
 
 
 @pytest.fixture(scope="module")
 def graph() -> str:
-    result = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(INVENTORY), "--graph"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return result.stdout
-
-
-def _members(data: dict[str, Any], group: str) -> set[str]:
-    entry = data.get(group, {})
-    hosts = set(entry.get("hosts", []))
-    for child in entry.get("children", []):
-        hosts |= _members(data, child)
-    return hosts
+    return inventory_run(INVENTORY, "--graph").stdout
 
 
 def _hostvars(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -66,7 +36,7 @@ def _hostvars(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_every_host_is_in_aidc(inventory: dict[str, Any]) -> None:
     hosts = set(_hostvars(inventory))
     assert len(hosts) == 6
-    assert _members(inventory, "aidc") == hosts == _members(inventory, "all")
+    assert members(inventory, "aidc") == hosts == members(inventory, "all")
 
 
 def test_host_names_follow_cluster_pool_n(inventory: dict[str, Any]) -> None:
@@ -78,11 +48,11 @@ def test_host_names_follow_cluster_pool_n(inventory: dict[str, Any]) -> None:
 
 
 def test_role_groups(inventory: dict[str, Any], graph: str) -> None:
-    assert _members(inventory, "gpu") == {"dc1-gpu-1", "dc1-gpu-2"}
-    assert _members(inventory, "storage") == {"dc1-storage-1", "dc1-storage-2", "dc1-storage-3"}
-    assert _members(inventory, "login") == {"dc1-login-1"}
-    assert _members(inventory, "monitor") == {"dc1-login-1"}
-    assert _members(inventory, "cpu") == set()
+    assert members(inventory, "gpu") == {"dc1-gpu-1", "dc1-gpu-2"}
+    assert members(inventory, "storage") == {"dc1-storage-1", "dc1-storage-2", "dc1-storage-3"}
+    assert members(inventory, "login") == {"dc1-login-1"}
+    assert members(inventory, "monitor") == {"dc1-login-1"}
+    assert members(inventory, "cpu") == set()
     # Every role group exists under aidc, even an empty one (--list leaves empty ones out).
     for group in ROLE_GROUPS:
         assert f"@{group}:" in graph, group
@@ -90,7 +60,7 @@ def test_role_groups(inventory: dict[str, Any], graph: str) -> None:
 
 def test_role_groups_match_aidc_roles(inventory: dict[str, Any]) -> None:
     for name, hostvars in _hostvars(inventory).items():
-        in_groups = {g for g in ROLE_GROUPS if name in _members(inventory, g)}
+        in_groups = {g for g in ROLE_GROUPS if name in members(inventory, g)}
         assert in_groups == set(hostvars["aidc_roles"]), name
 
 
@@ -99,8 +69,8 @@ def test_pool_groups_match_aidc_pool(inventory: dict[str, Any]) -> None:
     assert pools == {"pool_gpu", "pool_storage", "pool_login"}
     assert pools <= set(inventory["aidc"]["children"])
     for name, hostvars in _hostvars(inventory).items():
-        assert name in _members(inventory, f"pool_{hostvars['aidc_pool']}")
-        assert [p for p in pools if name in _members(inventory, p)] == [
+        assert name in members(inventory, f"pool_{hostvars['aidc_pool']}")
+        assert [p for p in pools if name in members(inventory, p)] == [
             f"pool_{hostvars['aidc_pool']}"
         ]
 
@@ -119,7 +89,7 @@ def test_host_vars(inventory: dict[str, Any]) -> None:
 
 def test_group_vars(inventory: dict[str, Any]) -> None:
     all_addresses = {h["ansible_host"] for h in _hostvars(inventory).values()}
-    storage = {_hostvars(inventory)[h]["ansible_host"] for h in _members(inventory, "storage")}
+    storage = {_hostvars(inventory)[h]["ansible_host"] for h in members(inventory, "storage")}
     for hostvars in _hostvars(inventory).values():
         assert hostvars["aidc_cluster_name"] == "dc1"
         assert hostvars["aidc_target"] == "onprem"

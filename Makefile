@@ -21,13 +21,14 @@ export PULUMI_CONFIG_PASSPHRASE ?= aidc-lab-only
 export AIDC_CACHE
 
 .PHONY: help setup host-deps venv pulumi lint typecheck test test-unit test-integration \
-        lab lab-down lab-clean-cache bench bench-lab clean
+        lab lab-down lab-clean-cache bench bench-lab gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
 	@echo "make lab-down  destroy the lab cluster"
 	@echo "make test      lint, type-check and run every test (integration needs root)"
 	@echo "make bench     print benchmark figures"
+	@echo "make gpu-check judge this machine's NVIDIA GPUs (needs a GPU, nvidia-smi, PyTorch)"
 
 setup: host-deps venv pulumi
 
@@ -47,7 +48,7 @@ pulumi:
 	@mkdir -p .aidc/state
 
 lint: venv
-	ruff check src tests stacks scripts plugins
+	ruff check src tests stacks scripts plugins roles
 	mypy
 
 typecheck: lint
@@ -72,6 +73,10 @@ bench: venv
 
 bench-lab: setup
 	python -m tests.bench.lab
+
+# No set-up on purpose: a GPU machine needs only Python 3.10+, PyTorch and nvidia-smi.
+gpu-check:
+	@scripts/gpu-check.sh $(GPU_CHECK_ARGS)
 
 clean:
 	rm -rf $(VENV) .aidc .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+../../nvidia_driver/filter_plugins/aidc_gpu_stack.py

@@ -1,0 +1,1 @@
+../../gpu_validate/library/nvidia_gpu_facts.py

@@ -1,0 +1,1 @@
+../../../src/aidc/gpu/microbench.py

@@ -1,0 +1,1 @@
+../../../src/aidc/gpu/nvidia_smi.py

@@ -69,7 +69,7 @@ lab-clean-cache:
 	rm -rf "$${AIDC_LAB_ROOT:-/var/lib/aidc/lab}/images"
 
 bench: venv
-	python -m tests.bench.run
+	python -m tests.bench.aws
 
 bench-lab: setup
 	python -m tests.bench.lab

@@ -37,5 +37,9 @@ def main() -> None:
             raise pulumi.RunError(f"the lab cannot honour this spec: {exc}") from None
         args = LabClusterArgs(cluster=cluster, stack=pulumi.get_stack(), layout=layout)
         LabCluster("lab", args).export()
+    elif cluster.target == "aws":
+        from aidc.targets.aws import build as build_aws
+
+        build_aws(cluster)
     else:
         raise pulumi.RunError(f"target {cluster.target} has no Pulumi components in this release")

@@ -153,7 +153,7 @@ def test_host_vars(
     hostvars = inventory["_meta"]["hostvars"][name]
     address = cluster[name]
     assert hostvars["ansible_host"] == address
-    assert hostvars["ansible_user"] == "admin"
+    assert hostvars["ansible_user"] == "ubuntu"
     assert hostvars["aidc_pool"] == pool
     assert hostvars["aidc_roles"] == roles.split(",")
     assert hostvars["aidc_addresses"] == {"vpc": address}

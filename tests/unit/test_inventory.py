@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from aidc.inventory import InventoryError, build_inventory
+from aidc.spec import load_spec
 from tests.ansible_cli import inventory_list, inventory_run
+from tests.unit.aws_mocks import run_cluster
 
 DATA = Path(__file__).parent / "data"
 
@@ -103,3 +105,17 @@ def test_plugin_reports_missing_outputs(tmp_path: Path) -> None:
     config.write_text(f"plugin: pulumi_stack\nstack: x\noutputs_file: {tmp_path}/outputs.json\n")
     result = inventory_run(config, "--list", check=False)
     assert "the stack has no outputs" in result.stderr
+
+
+def test_inventory_from_the_aws_program_under_mocks(aws_spec: dict[str, Any]) -> None:
+    cluster, _ = load_spec(aws_spec)
+    outputs = run_cluster(cluster).outputs
+    inv = build_inventory(outputs)
+    assert sorted(inv.groups["gpu"]) == [f"p5-gpu-{i}" for i in range(1, 5)]
+    assert inv.groups["monitor"] == ["p5-login-1"]
+    login = next(n for n in outputs["nodes"] if n["name"] == "p5-login-1")
+    assert inv.hostvars["p5-login-1"]["ansible_host"] == login["public_ip"]
+    gpu = inv.hostvars["p5-gpu-1"]
+    assert "ProxyJump=" in gpu["ansible_ssh_common_args"]
+    assert (gpu["aidc_gpu_sku"], gpu["aidc_gpu_count"]) == ("h100-sxm", 8)
+    assert inv.groupvars["aidc_target"] == "aws"

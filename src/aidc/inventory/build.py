@@ -26,8 +26,10 @@ class Inventory:
 
 
 def _host_vars(node: dict[str, Any], outputs: dict[str, Any]) -> dict[str, Any]:
+    # A node with a public address and no jump host (an aws login node) is reached directly.
+    direct = node.get("public_ip") if not node.get("jump_host") else None
     hv: dict[str, Any] = {
-        "ansible_host": node["ansible_host"],
+        "ansible_host": direct or node["ansible_host"],
         "ansible_user": node.get("ssh_user", "root"),
         "aidc_pool": node["pool"],
         "aidc_roles": list(node["roles"]),

@@ -116,8 +116,8 @@ def declare(cluster: Cluster) -> dict[str, Any]:
     access = Access(jump_ip=None, bastion_private_ip=None)
     jump = layout.jump_pool
     if jump is not None:
-        first = next(p for p in pools if p.nodes and p.nodes[0].plan is jump.nodes[0])
-        access = Access(jump_ip=first.nodes[0].public_ip, bastion_private_ip=None)
+        login = pools[layout.pools.index(jump)]
+        access = Access(jump_ip=login.nodes[0].public_ip, bastion_private_ip=None)
     elif layout.bastion_subnet is not None:
         bastion = Bastion(
             f"{cluster.name}-bastion",

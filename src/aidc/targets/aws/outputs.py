@@ -13,7 +13,7 @@ from typing import Any
 
 import pulumi
 
-from aidc.inventory.clustervars import cluster_vars
+from aidc.inventory.clustervars import cluster_vars, gpu_of
 from aidc.spec import Cluster
 from aidc.targets.aws.layout import SSH_USER, AwsLayout
 from aidc.targets.aws.pools import PoolNode
@@ -67,8 +67,12 @@ def nodes_and_vars(
             zip((n.plan.hostname for n in publics), resolved[len(nodes) : -2], strict=True)
         )
         jump, bastion_ip = resolved[-2], resolved[-1]
+        gpus = {p.name: gpu_of(cluster, p.name) for p in cluster.pools}
         entries = [
-            _node_entry(n, network, ip, public.get(n.plan.hostname), jump)
+            {
+                **_node_entry(n, network, ip, public.get(n.plan.hostname), jump),
+                **gpus[n.plan.pool],
+            }
             for n, ip in zip(nodes, private, strict=True)
         ]
         if bastion_ip:

@@ -166,13 +166,12 @@ class NodePool(pulumi.ComponentResource):
         self._template_ref = aws.ec2.InstanceLaunchTemplateArgs(
             id=template.id, version=TEMPLATE_VERSION
         )
-        self._metadata = instance_metadata()
         self.nodes = []
         self.autoscaling_group_name = None
         if pool.autoscaling:
             self.autoscaling_group_name = self._autoscaling_group(name, args, template, placement)
         else:
-            self.nodes = [self._instance(node, args, template) for node in plan.nodes]
+            self.nodes = [self._instance(node, args) for node in plan.nodes]
         self._extend(name, args)
         self.register_outputs(
             {
@@ -241,7 +240,8 @@ class NodePool(pulumi.ComponentResource):
                 market = aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(
                     market_type="capacity-block"
                 )
-        volume_tags = {**self.pool_tags, "Name": f"{name}-root"}
+        # What the template itself creates (root volume, interfaces) carries the pool's tags.
+        launch_tags = named(self.pool_tags, f"{name}-lt")
         return aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"aidc {args.cluster_name}: pool {pool.name}",
@@ -267,25 +267,23 @@ class NodePool(pulumi.ComponentResource):
             capacity_reservation_specification=reservation,
             instance_market_options=market,
             tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=volume_tags)
+                aws.ec2.LaunchTemplateTagSpecificationArgs(resource_type=kind, tags=launch_tags)
                 for kind in ("volume", "network-interface")
             ],
             update_default_version=True,
-            tags=named(self.pool_tags, f"{name}-lt"),
+            tags=launch_tags,
             opts=child(self),
         )
 
-    def _instance(
-        self, node: NodePlan, args: NodePoolArgs, template: aws.ec2.LaunchTemplate
-    ) -> PoolNode:
+    def _instance(self, node: NodePlan, args: NodePoolArgs) -> PoolNode:
         # With template interfaces (EFA) the template names subnet, groups and addressing;
         # otherwise the instance does.
         own_network = not args.plan.efa_interfaces
         instance = aws.ec2.Instance(
             node.hostname,
+            # IMDS settings, root volume, image and profile come from the template alone:
+            # repeating them per node would double the work per node for nothing.
             launch_template=self._template_ref,
-            # Stated here as well as on the template, so checks that read instances see them.
-            metadata_options=self._metadata,
             subnet_id=args.subnet_ids[node.subnet.name] if own_network else None,
             vpc_security_group_ids=list(args.security_group_ids) if own_network else None,
             associate_public_ip_address=node.public if own_network else None,

@@ -42,7 +42,31 @@ def cluster_vars(
         "aidc_firewall_flows": list(flows),
         "aidc_ceph_mon_hosts": mons,
         "aidc_rgw_endpoint": rgw,
-        "aidc_buckets": [b.name for b in cluster.storage.buckets],
+        "aidc_buckets": [
+            {
+                "name": b.name,
+                "purpose": b.purpose,
+                "versioning": b.versioned,
+                # 0 means "no such rule": Pulumi drops None from outputs.
+                "expiration_days": b.expiry_days or 0,
+                "noncurrent_expiry_days": b.noncurrent_expiry_days or 0,
+                "quota_gb": b.quota_gb or 0,
+            }
+            for b in cluster.storage.buckets
+        ],
+        "aidc_ceph_pools": [
+            {
+                "name": p.name,
+                "size": p.size,
+                "min_size": p.min_size,
+                "application": p.application,
+                "failure_domain": p.failure_domain,
+                "pg_autoscale": p.pg_autoscale,
+            }
+            for p in (ceph.pools if ceph else ())
+        ],
+        "aidc_ceph_osds_per_host": ceph.osds_per_host if ceph else 0,
+        "aidc_ceph_osd_size_gb": ceph.osd_size_gb if ceph else 0,
         "aidc_hardening_profile": cluster.hardening.profile,
     }
 

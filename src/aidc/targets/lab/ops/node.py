@@ -290,7 +290,9 @@ def _write_node_files(spec: NodeSpec, upper: Path) -> None:
         *(f"{address}\t{name}" for address, name in spec.hosts),
     ]
     _put(upper, lower, "etc/hostname", spec.hostname + "\n")
-    _put(upper, lower, "etc/hosts", "\n".join(hosts) + "\n")
+    # Seeded at first boot only: from then on the common role owns /etc/hosts and the apt
+    # proxy drop-in, and a restarted node must not undo what it wrote.
+    _seed(upper, lower, "etc/hosts", "\n".join(hosts) + "\n")
     _put(upper, lower, "etc/machine-id", _machine_id(spec.name) + "\n", 0o444)
     for netfile in (upper / "etc/systemd/network").glob("10-aidc-*.network"):
         netfile.unlink()  # interfaces may have changed since the last boot
@@ -307,7 +309,7 @@ def _write_node_files(spec: NodeSpec, upper: Path) -> None:
         proxy = (
             f'Acquire::http::Proxy "{spec.proxy_url}";\nAcquire::https::Proxy "{spec.proxy_url}";\n'
         )
-        _put(upper, lower, proxy_conf, proxy)
+        _seed(upper, lower, proxy_conf, proxy)
     else:
         (upper / proxy_conf).unlink(missing_ok=True)
     host_key = _make_parents(upper, lower, _HOST_KEY)
@@ -316,6 +318,13 @@ def _write_node_files(spec: NodeSpec, upper: Path) -> None:
         host_key.with_suffix(".pub").unlink(missing_ok=True)
         keygen = ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", spec.hostname]
         run([*keygen, "-f", str(host_key)])
+
+
+def _seed(upper: Path, lower: Path, rel: str, content: str) -> None:
+    """_put, unless an earlier boot already left the file in the node's upper layer."""
+    target = upper / rel
+    if not (target.is_file() and not target.is_symlink()):
+        _put(upper, lower, rel, content)
 
 
 def _put(upper: Path, lower: Path, rel: str, content: str, mode: int = 0o644) -> None:

@@ -21,7 +21,7 @@ export PULUMI_CONFIG_PASSPHRASE ?= aidc-lab-only
 export AIDC_CACHE
 
 .PHONY: help setup host-deps venv pulumi lint typecheck test test-unit test-integration \
-        lab lab-down lab-clean-cache bench bench-lab gpu-check clean
+        lab lab-down lab-clean-cache bench bench-lab bench-policies gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -48,8 +48,10 @@ pulumi:
 	@mkdir -p .aidc/state
 
 lint: venv
-	ruff check src tests stacks scripts plugins roles
+	ruff check src tests stacks scripts plugins roles policies
 	mypy
+	mypy -p policies
+	python -m policies.docs --check
 
 typecheck: lint
 
@@ -73,6 +75,9 @@ bench: venv
 
 bench-lab: setup
 	python -m tests.bench.lab
+
+bench-policies: venv
+	python -m tests.bench.policies
 
 # No set-up on purpose: a GPU machine needs only Python 3.10+, PyTorch and nvidia-smi.
 gpu-check:

@@ -38,7 +38,12 @@ for venv in "${PULUMI_RUNTIME_VIRTUALENV:-}" "${VIRTUAL_ENV:-}"; do
 done
 exec "$py" -u -m pulumi.policy "$1" "$2"
 SH
-  chmod 0755 "$bin/pulumi-resource-pulumi-python" "$bin/pulumi-analyzer-policy-python"
+  # The policy pack declares runtime "aidc-python" so the CLI starts it through this shim:
+  # for runtime "python" it would ask the language host instead, and the host we can build
+  # here (see tools/pulumi/language-python) predates the request field that names the pack.
+  cp "$bin/pulumi-analyzer-policy-python" "$bin/pulumi-analyzer-policy-aidc-python"
+  chmod 0755 "$bin/pulumi-resource-pulumi-python" "$bin/pulumi-analyzer-policy-python" \
+    "$bin/pulumi-analyzer-policy-aidc-python"
 }
 
 build() {

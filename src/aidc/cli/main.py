@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aidc.cli import lab
+from aidc.cli import audit, lab
 from aidc.cli.table import render
 from aidc.plan import Plan, make_plan
 from aidc.spec import Cluster, Problem, SpecError, load_file
@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(func=cmd_plan)
 
     lab.add_parsers(sub)
+    audit.add_parser(sub)
     return parser
 
 

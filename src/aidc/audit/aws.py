@@ -1,0 +1,230 @@
+"""Audit a deployed aws cluster with the same rule IDs the CrossGuard pack uses.
+
+Deployed resources are read with boto3 and turned into the shape of the pulumi_aws inputs the
+validators judge (a security group with inline rules, an instance's metadata options, a bucket
+and its sub-resources named "<bucket>-<part>"), then `policies.registry.evaluate` runs the
+same validator functions: one implementation per rule, one meaning per finding.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from aidc.engine import REPO
+
+CLUSTER_TAG = "aidc:cluster"
+# The rules a deployed account can answer (the others judge templates, spec or IAM JSON).
+AUDITED = (
+    "AIDC-NET-001",
+    "AIDC-NET-002",
+    "AIDC-NET-003",
+    "AIDC-NET-004",
+    "AIDC-NET-006",
+    "AIDC-CMP-001",
+    "AIDC-CMP-002",
+    "AIDC-CMP-003",
+    "AIDC-CMP-004",
+    "AIDC-STO-001",
+    "AIDC-STO-002",
+    "AIDC-STO-003",
+    "AIDC-STO-004",
+)
+EXIT_MANDATORY = 3
+
+
+def _policies(module: str) -> Any:
+    """The catalog lives in the repository's policies/ package, next to src/."""
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return importlib.import_module(f"policies.{module}")
+
+
+@dataclass(frozen=True)
+class AuditFinding:
+    rule_id: str
+    name: str
+    severity: str
+    enforcement: str
+    resource: str
+    message: str
+
+
+def _tags(raw: Iterable[Mapping[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in raw or ()}
+
+
+def _mine(tags: Mapping[str, str], cluster: str | None) -> bool:
+    return CLUSTER_TAG in tags and (cluster is None or tags[CLUSTER_TAG] == cluster)
+
+
+def _perms(group: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
+    """One inline rule per peer, so each keeps its own description (as aidc declares them)."""
+    out = []
+    for p in group.get(key, []):
+        base = {
+            "protocol": p.get("IpProtocol", "-1"),
+            "fromPort": p.get("FromPort", 0),
+            "toPort": p.get("ToPort", 65535),
+        }
+        for r in p.get("IpRanges", []):
+            out.append({**base, "cidrBlocks": [r["CidrIp"]], "description": r.get("Description")})
+        for r in p.get("Ipv6Ranges", []):
+            out.append(
+                {**base, "ipv6CidrBlocks": [r["CidrIpv6"]], "description": r.get("Description")}
+            )
+        for r in p.get("UserIdGroupPairs", []):
+            out.append(
+                {
+                    **base,
+                    "self": r.get("GroupId") == group["GroupId"],
+                    "securityGroups": [r.get("GroupId")],
+                    "description": r.get("Description"),
+                }
+            )
+        for r in p.get("PrefixListIds", []):
+            out.append(
+                {**base, "prefixListIds": [r["PrefixListId"]], "description": r.get("Description")}
+            )
+    return out
+
+
+def collect_aws(
+    session: Any, cluster: str | None = None, endpoint_url: str | None = None
+) -> list[Any]:
+    """The cluster's deployed resources (tagged aidc:cluster) as validator inputs."""
+    registry = _policies("registry")
+    network, compute, storage = (_policies(m) for m in ("network", "compute", "storage"))
+    res = registry.Res
+    ec2 = session.client("ec2", endpoint_url=endpoint_url)
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    out: list[Any] = []
+
+    for g in ec2.describe_security_groups()["SecurityGroups"]:
+        tags = _tags(g.get("Tags"))
+        if _mine(tags, cluster):
+            props = {
+                "description": g.get("Description"),
+                "ingress": _perms(g, "IpPermissions"),
+                "egress": _perms(g, "IpPermissionsEgress"),
+                "tags": tags,
+            }
+            out.append(res(network.SG, g["GroupId"], props, g["GroupId"]))
+
+    volume_ids: list[str] = []
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for i in reservation["Instances"]:
+            tags = _tags(i.get("Tags"))
+            if not _mine(tags, cluster) or i.get("State", {}).get("Name") == "terminated":
+                continue
+            meta = i.get("MetadataOptions", {})
+            props = {
+                "instanceType": i.get("InstanceType"),
+                "metadataOptions": {
+                    "httpTokens": meta.get("HttpTokens"),
+                    "httpPutResponseHopLimit": meta.get("HttpPutResponseHopLimit"),
+                },
+                "associatePublicIpAddress": bool(i.get("PublicIpAddress")),
+                "tags": tags,
+            }
+            out.append(res(compute.INSTANCE, i["InstanceId"], props, i["InstanceId"]))
+            volume_ids += [
+                m["Ebs"]["VolumeId"] for m in i.get("BlockDeviceMappings", []) if "Ebs" in m
+            ]
+    if volume_ids:
+        for v in ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"]:
+            props = {"encrypted": v.get("Encrypted", False), "tags": _tags(v.get("Tags"))}
+            out.append(res(compute.VOLUME, v["VolumeId"], props, v["VolumeId"]))
+
+    flow_logs = ec2.describe_flow_logs()["FlowLogs"]
+    for vpc in ec2.describe_vpcs()["Vpcs"]:
+        tags = _tags(vpc.get("Tags"))
+        if not _mine(tags, cluster):
+            continue
+        out.append(res(network.VPC, vpc["VpcId"], {"tags": tags}, vpc["VpcId"]))
+        out += [
+            res(network.FLOW_LOG, f["FlowLogId"], {"vpcId": vpc["VpcId"], "tags": tags})
+            for f in flow_logs
+            if f.get("ResourceId") == vpc["VpcId"]
+        ]
+
+    for b in s3.list_buckets().get("Buckets", []):
+        out += _bucket(s3, b["Name"], cluster, res, storage)
+    return out
+
+
+def _call(fn: Any, **kwargs: Any) -> dict[str, Any] | None:
+    """A bucket's configuration, or None where it has none (S3 answers with an error code)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer: dict[str, Any] = fn(**kwargs)
+    except ClientError:
+        return None
+    return answer
+
+
+def _bucket(s3: Any, name: str, cluster: str | None, res: Any, storage: Any) -> list[Any]:
+    tagging = _call(s3.get_bucket_tagging, Bucket=name) or {}
+    tags = _tags(tagging.get("TagSet"))
+    if not _mine(tags, cluster):
+        return []
+    out = [res(storage.BUCKET, name, {"bucket": name, "tags": tags}, name)]
+    pab = _call(s3.get_public_access_block, Bucket=name)
+    if pab is not None:
+        flags = pab["PublicAccessBlockConfiguration"]
+        props = {k[0].lower() + k[1:]: v for k, v in flags.items()}
+        out.append(res(storage.PAB, f"{name}-public-access", props))
+    sse = _call(s3.get_bucket_encryption, Bucket=name)
+    if sse is not None:
+        rules = [
+            {
+                "applyServerSideEncryptionByDefault": {
+                    "sseAlgorithm": r.get("ApplyServerSideEncryptionByDefault", {}).get(
+                        "SSEAlgorithm"
+                    )
+                }
+            }
+            for r in sse["ServerSideEncryptionConfiguration"]["Rules"]
+        ]
+        out.append(res(storage.SSE, f"{name}-encryption", {"rules": rules}))
+    versioning = _call(s3.get_bucket_versioning, Bucket=name) or {}
+    if versioning.get("Status"):
+        props = {"versioningConfiguration": {"status": versioning["Status"]}}
+        out.append(res(storage.VERSIONING, f"{name}-versioning", props))
+    owner = _call(s3.get_bucket_ownership_controls, Bucket=name)
+    if owner is not None:
+        rule = owner["OwnershipControls"]["Rules"][0]
+        props = {"rule": {"objectOwnership": rule.get("ObjectOwnership")}}
+        out.append(res(storage.OWNERSHIP, f"{name}-ownership", props))
+    return out
+
+
+def audit_aws(
+    session: Any, cluster: str | None = None, endpoint_url: str | None = None
+) -> list[AuditFinding]:
+    registry = _policies("registry")
+    catalog = _policies("catalog").load()
+    resources = collect_aws(session, cluster, endpoint_url)
+    skip = [r.id for r in catalog.rules if r.id not in AUDITED]
+    out = []
+    for f in registry.evaluate(resources, skip=skip):
+        rule = catalog[f.rule_id]
+        out.append(
+            AuditFinding(
+                f.rule_id, rule.name, rule.severity, rule.enforcement, f.resource, f.message
+            )
+        )
+    return out
+
+
+def exit_code(findings: Iterable[AuditFinding]) -> int:
+    """3 when a mandatory rule fails, else 0."""
+    return EXIT_MANDATORY if any(f.enforcement == "mandatory" for f in findings) else 0
+
+
+def as_json(findings: Iterable[AuditFinding]) -> list[dict[str, str]]:
+    return [asdict(f) for f in findings]

@@ -1,0 +1,21 @@
+"""An instance that allows IMDSv1."""
+
+import pulumi  # noqa: F401
+import pulumi_aws as aws
+
+from tests.policy_corpus._common import TAGS
+
+EXPECT = "AIDC-CMP-001"
+
+
+def program() -> None:
+    aws.ec2.Instance(
+        "node",
+        ami="ami-1",
+        instance_type="m7i.2xlarge",
+        tags=TAGS,
+        metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+            http_tokens="optional", http_put_response_hop_limit=1
+        ),
+        root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(encrypted=True),
+    )

@@ -1,0 +1,191 @@
+"""`aidc audit --target aws` against a local moto server (127.0.0.1 only, fake credentials),
+seeded with a compliant cluster and then with non-compliant resources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from aidc.audit import audit_aws, exit_code
+from aidc.cli.main import main
+
+REGION = "us-east-1"
+CLUSTER = "audit"
+
+
+def tags(**extra: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in {"aidc:cluster": CLUSTER, **extra}.items()]
+
+
+@pytest.fixture()
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def clients(url: str) -> tuple[Any, Any, Any]:
+    session = boto3.session.Session(region_name=REGION)
+    return session, session.client("ec2", endpoint_url=url), session.client("s3", endpoint_url=url)
+
+
+def seed_compliant(url: str) -> dict[str, str]:
+    _, ec2, s3 = clients(url)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc], Tags=tags())
+    ec2.create_flow_logs(
+        ResourceIds=[vpc],
+        ResourceType="VPC",
+        TrafficType="ALL",
+        LogGroupName="/aidc/audit/vpc",
+        DeliverLogsPermissionArn="arn:aws:iam::123456789012:role/flow-logs",
+    )
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    sg = ec2.create_security_group(GroupName="gpu", Description="gpu nodes", VpcId=vpc)["GroupId"]
+    ec2.create_tags(Resources=[sg], Tags=tags())
+    # AWS gives a new group allow-all egress; aidc removes it.
+    ec2.revoke_security_group_egress(
+        GroupId=sg, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "ssh from the login node"}],
+            }
+        ],
+    )
+    ec2.authorize_security_group_egress(
+        GroupId=sg,
+        IpPermissions=[
+            {
+                "IpProtocol": "-1",
+                "IpRanges": [{"CidrIp": "10.0.0.0/16", "Description": "to the VPC"}],
+            }
+        ],
+    )
+    instance = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="m7i.2xlarge",
+        SubnetId=subnet,
+        SecurityGroupIds=[sg],
+        MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 50, "Encrypted": True}}
+        ],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags(**{"aidc:roles": "gpu"})}],
+    )["Instances"][0]["InstanceId"]
+    bucket = "audit-checkpoints"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_tagging(
+        Bucket=bucket, Tagging={"TagSet": tags(**{"aidc:purpose": "checkpoints"})}
+    )
+    s3.put_public_access_block(
+        Bucket=bucket,
+        PublicAccessBlockConfiguration={
+            "BlockPublicAcls": True,
+            "IgnorePublicAcls": True,
+            "BlockPublicPolicy": True,
+            "RestrictPublicBuckets": True,
+        },
+    )
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        },
+    )
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_ownership_controls(
+        Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    )
+    return {"vpc": vpc, "subnet": subnet, "sg": sg, "instance": instance, "bucket": bucket}
+
+
+def test_a_compliant_cluster_has_no_finding(endpoint: str) -> None:
+    seed_compliant(endpoint)
+    session, _, _ = clients(endpoint)
+    findings = audit_aws(session, cluster=CLUSTER, endpoint_url=endpoint)
+    assert [(f.rule_id, f.message) for f in findings] == []
+    assert exit_code(findings) == 0
+    assert main(["audit", "--target", "aws", "--endpoint-url", endpoint, "--region", REGION]) == 0
+
+
+def test_non_compliant_resources_are_reported_by_rule_id(
+    endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ids = seed_compliant(endpoint)
+    _, ec2, s3 = clients(endpoint)
+    ec2.authorize_security_group_ingress(
+        GroupId=ids["sg"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 22,
+                "ToPort": 22,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
+            }
+        ],
+    )
+    ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="p5.48xlarge",
+        SubnetId=ids["subnet"],
+        MetadataOptions={"HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags(**{"aidc:roles": "gpu"})}],
+    )
+    s3.create_bucket(Bucket="audit-open")
+    s3.put_bucket_tagging(
+        Bucket="audit-open", Tagging={"TagSet": tags(**{"aidc:purpose": "checkpoints"})}
+    )
+    vpc2 = ec2.create_vpc(CidrBlock="10.9.0.0/16")["Vpc"]["VpcId"]
+    ec2.create_tags(Resources=[vpc2], Tags=tags())
+
+    code = main(
+        ["audit", "--target", "aws", "--endpoint-url", endpoint, "--region", REGION, "--json"]
+    )
+    assert code == 3
+    found = {(f["rule_id"], f["message"]) for f in json.loads(capsys.readouterr().out)}
+    assert ("AIDC-NET-001", "ingress tcp 22 from 0.0.0.0/0 opens SSH (22) to the world") in found
+    assert ("AIDC-NET-004", "ingress tcp 22 rule has no description") in found
+    assert ("AIDC-CMP-001", "metadata_options.http_tokens is optional, not required") in found
+    assert ("AIDC-CMP-002", "metadata_options.http_put_response_hop_limit is 2, not 1") in found
+    assert ("AIDC-STO-001", "bucket audit-open has no public access block") in found
+    assert ("AIDC-STO-003", "checkpoint bucket audit-open does not enable versioning") in found
+    assert any(rule == "AIDC-NET-006" for rule, _ in found)
+
+    assert main(["audit", "--target", "aws", "--endpoint-url", endpoint, "--region", REGION]) == 3
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split() == [
+        "rule",
+        "name",
+        "severity",
+        "enforcement",
+        "resource",
+        "finding",
+    ]
+    rows = [line.split()[:4] for line in table.splitlines()[2:]]
+    assert ["AIDC-NET-001", "ssh-not-open-to-world", "critical", "mandatory"] in rows

@@ -85,8 +85,8 @@ def _s3(lab: Lab, purpose: str, secret: str | None = None) -> Any:
 
 
 def _bucket(lab: Lab, purpose: str) -> str:
-    names: list[str] = lab.outputs["cluster_vars"]["aidc_buckets"]
-    return next(n for n in names if n.endswith(purpose))
+    buckets: list[dict[str, Any]] = lab.outputs["cluster_vars"]["aidc_buckets"]
+    return next(str(b["name"]) for b in buckets if b["purpose"] == purpose)
 
 
 @pytest.fixture(scope="module")
@@ -142,8 +142,8 @@ def test_keys_stay_off_the_log(lab: Lab, storage: PlayResult) -> None:
 
 
 def test_buckets_from_the_spec_exist(lab: Lab, storage: PlayResult) -> None:
-    for name in lab.outputs["cluster_vars"]["aidc_buckets"]:
-        purpose = name.rsplit("-", 1)[-1]
+    for bucket in lab.outputs["cluster_vars"]["aidc_buckets"]:
+        name, purpose = bucket["name"], bucket["purpose"]
         listed = {b["Name"] for b in _s3(lab, purpose).list_buckets()["Buckets"]}
         assert name in listed
 

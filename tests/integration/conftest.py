@@ -104,3 +104,25 @@ def write_config(tmp: Path, spec_yaml: str) -> Path:
     path = tmp / "Pulumi.bad.yaml"
     path.write_text(spec_yaml)
     return path
+
+
+# The session shares one lab, so order matters: configure and check it first, then the tests
+# that kill and recreate nodes (their fresh nodes carry no Ceph), then the destroy.
+MODULE_ORDER = (
+    "test_lab_configure",
+    "test_gpu_roles",
+    "test_storage",
+    "test_policy_preview",
+    "test_lab_engine",
+    "test_zz_destroy",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> tuple[int, int]:
+        if "integration" not in item.path.parts:
+            return (0, 0)  # everything else first, in its own order
+        module = item.path.stem
+        return (1, MODULE_ORDER.index(module) if module in MODULE_ORDER else 2)
+
+    items.sort(key=rank)

@@ -1,0 +1,99 @@
+"""`python -m tests.bench.lynis [--stack lab] [--node storage-3]`: the Lynis hardening index of one
+lab node before and after aidc's roles. Prints figures; asserts nothing.
+
+The node is replaced by a fresh one first (`pulumi destroy --target` that node's container, then
+`pulumi up`: a stock node from the image; `--replace` would create the new container before
+deleting the old one, which shares its state folder),
+audited, configured with site.yml (`--limit` to that node), and audited again. Lynis comes from
+Debian's package, installed in the node through the lab's apt proxy. Needs root and the stack up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import time
+from typing import Any
+
+from aidc.cli.table import render
+from aidc.configure import run_site
+from aidc.engine import Stack
+from aidc.report import ssh_command
+
+AUDIT = "lynis audit system --quick --no-colors"
+INSTALL = "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lynis"
+# Per Lynis test: points it gave and points it could give, from its log.
+DEFICITS = r"""awk '/Performing test ID/ {match($0, /test ID [A-Z]+-[0-9]+/); t = substr($0, RSTART + 8, RLENGTH - 8)}
+/Hardening: assigned/ { if (match($0, /\(([0-9]+) of ([0-9]+)\)/)) { split(substr($0, RSTART + 1, RLENGTH - 2), a, " of "); got[t] += a[1]; max[t] += a[2] } }
+END { for (k in max) if (max[k] > got[k]) printf "%s %d\n", k, max[k] - got[k] }' /var/log/lynis.log"""  # noqa: E501
+
+
+def _ssh(outputs: dict[str, Any], node: dict[str, Any], command: str, timeout: float = 900) -> str:
+    result = subprocess.run(
+        ssh_command(outputs, node, command),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"{node['name']}: {command!r} failed: {result.stderr[-500:]}")
+    return result.stdout
+
+
+def audit(outputs: dict[str, Any], node: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    _ssh(outputs, node, INSTALL)
+    report = _ssh(outputs, node, AUDIT)
+    match = re.search(r"Hardening index : (\d+)", report)
+    if not match:
+        raise SystemExit(f"no hardening index in Lynis' output:\n{report[-1000:]}")
+    lost = {
+        test: int(points)
+        for test, points in (line.split() for line in _ssh(outputs, node, DEFICITS).splitlines())
+    }
+    return int(match.group(1)), lost
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stack", default="lab")
+    parser.add_argument("--node", default="storage-3", help="a part of the node's name")
+    args = parser.parse_args()
+
+    stack = Stack(args.stack)
+    stack.ensure()
+    node = next(n for n in stack.outputs()["nodes"] if args.node in n["name"])
+    resources = json.loads(stack.run("stack", "export").stdout)["deployment"]["resources"]
+    urn = next(
+        r["urn"] for r in resources if r["urn"].endswith(f"::lab-node-{node['name']}-nspawn")
+    )
+
+    started = time.monotonic()
+    stack.run("destroy", "--yes", "--skip-preview", "--target", urn, "--target-dependents")
+    stack.run("up", "--yes", "--skip-preview")
+    outputs = stack.outputs()
+    print(f"fresh {node['name']}: {time.monotonic() - started:.1f} s", flush=True)
+    before, lost_before = audit(outputs, node)
+    print(f"lynis before: {before}", flush=True)
+
+    started = time.monotonic()
+    play = run_site(args.stack, "--limit", node["name"], log_name="bench-lynis")
+    if not play.ok:
+        raise SystemExit(f"site.yml failed on {node['name']}; see {play.log}")
+    print(f"site.yml on {node['name']}: {time.monotonic() - started:.1f} s", flush=True)
+    after, lost_after = audit(outputs, node)
+
+    print(
+        render(["lynis hardening index", "value"], [["before", str(before)], ["after", str(after)]])
+    )
+    print("\npoints still lost after (Lynis test: points):")
+    print(", ".join(f"{t} {p}" for t, p in sorted(lost_after.items(), key=lambda i: -i[1])))
+    print("\npoints gained (Lynis test: points):")
+    gained = {t: p - lost_after.get(t, 0) for t, p in lost_before.items()}
+    print(", ".join(f"{t} +{p}" for t, p in sorted(gained.items(), key=lambda i: -i[1]) if p > 0))
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ no lab of yours is up.
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -21,7 +22,9 @@ from aidc.spec import load_file
 from aidc.targets.lab.components import IMAGE_PACKAGES
 from aidc.targets.lab.ops import image, node, paths
 
-STACK = "lab"
+# `python -m tests.bench.lab [STACK]`: another stack (its own stacks/Pulumi.<stack>.yaml with
+# another network) lets the bench run beside a lab that is up.
+STACK = sys.argv[1] if len(sys.argv) > 1 else "lab"
 T = TypeVar("T")
 
 
@@ -71,7 +74,8 @@ def main() -> None:
     bench.time("pulumi up, no changes", lambda: stack.run(*up, "--expect-no-changes"))
     bench.time("pulumi destroy", lambda: stack.run("destroy", "--yes", "--skip-preview"))
     bench.time("pulumi up again (for the 1-node run)", lambda: stack.run(*up))
-    bench.time("ansible site.yml, first run (1 node)", lambda: configure("--limit", "lab-login-1"))
+    login = f"{cluster.name}-{cluster.pools[0].name}-1"
+    bench.time("ansible site.yml, first run (1 node)", lambda: configure("--limit", login))
     bench.time("pulumi destroy ", lambda: stack.run("destroy", "--yes", "--skip-preview"))
 
     s = bench.seconds

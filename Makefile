@@ -19,9 +19,11 @@ export PULUMI_SKIP_UPDATE_CHECK := true
 # The lab stack's secrets passphrase. Lab only: real stacks use a KMS or service backend.
 export PULUMI_CONFIG_PASSPHRASE ?= aidc-lab-only
 export AIDC_CACHE
+# promtool for the alert-rule tests, unpacked from Debian's package by `make setup`.
+export AIDC_PROMTOOL ?= $(AIDC_CACHE)/promtool/usr/bin/promtool
 
-.PHONY: help setup host-deps venv pulumi lint typecheck test test-unit test-integration \
-        lab lab-down lab-clean-cache bench bench-lab bench-policies gpu-check clean
+.PHONY: help setup host-deps venv pulumi promtool lint typecheck test test-unit test-integration \
+        lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -30,7 +32,7 @@ help:
 	@echo "make bench     print benchmark figures"
 	@echo "make gpu-check judge this machine's NVIDIA GPUs (needs a GPU, nvidia-smi, PyTorch)"
 
-setup: host-deps venv pulumi
+setup: host-deps venv pulumi promtool
 
 host-deps:
 	@scripts/setup-host.sh
@@ -42,6 +44,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(VENV)/bin/python -m pip install -q --upgrade pip
 	@$(VENV)/bin/python -m pip install -q -e '.[dev]'
 	@touch $@
+
+promtool:
+	@scripts/setup-promtool.sh >/dev/null
 
 pulumi:
 	@PULUMI_VERSION=$(PULUMI_VERSION) scripts/setup-pulumi.sh >/dev/null
@@ -78,6 +83,9 @@ bench-lab: setup
 
 bench-policies: venv
 	python -m tests.bench.policies
+
+bench-lynis: setup
+	python -m tests.bench.lynis --stack $(STACK)
 
 # No set-up on purpose: a GPU machine needs only Python 3.10+, PyTorch and nvidia-smi.
 gpu-check:

@@ -98,8 +98,9 @@ def _service_checks(nodes: list[NodeReport], cluster_vars: dict[str, Any]) -> di
     return {
         "configured (common role)": f"{sum('aidc_common' in n.facts for n in nodes)}/{len(nodes)}",
         "ceph health": from_fact("aidc_ceph", "health", "not configured: ceph role not applied"),
-        "hardening": from_fact(
-            "aidc_hardening", "summary", "not configured: hardening role not applied"
+        "hardening": _hardening(nodes),
+        "monitoring": from_fact(
+            "aidc_prometheus", "summary", "not configured: prometheus role not applied"
         ),
         "gpu gate": from_fact(
             "aidc_gpu_validate",
@@ -110,6 +111,19 @@ def _service_checks(nodes: list[NodeReport], cluster_vars: dict[str, Any]) -> di
         ),
         "rgw endpoint": cluster_vars.get("aidc_rgw_endpoint") or "none",
     }
+
+
+def _hardening(nodes: list[NodeReport]) -> str:
+    """One line for all nodes: how many are hardened, controls per node, what is not live."""
+    records = [n.facts["aidc_hardening"] for n in nodes if "aidc_hardening" in n.facts]
+    if not records:
+        return "not configured: hardening role not applied"
+    counts = sorted(int(r.get("controls_applied", 0)) for r in records)
+    spread = str(counts[0]) if counts[0] == counts[-1] else f"{counts[0]}-{counts[-1]}"
+    profiles = ", ".join(sorted({str(r.get("profile")) for r in records}))
+    line = f"{len(records)}/{len(nodes)} nodes, {spread} controls each (profile {profiles})"
+    not_live = sorted({item for r in records for item in r.get("not_live_in_container", [])})
+    return line + (f"; in a container, not live: {', '.join(not_live)}" if not_live else "")
 
 
 def _answers(url: str) -> str:

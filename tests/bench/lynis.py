@@ -1,4 +1,4 @@
-"""`python -m tests.bench.lynis [--stack lab] [--node storage-3]`: the Lynis hardening index of one
+"""`python -m tests.bench.lynis [--stack lab] [--node gpu-2]`: the Lynis hardening index of one
 lab node before and after aidc's roles. Prints figures; asserts nothing.
 
 The node is replaced by a fresh one first (`pulumi destroy --target` that node's container, then
@@ -56,24 +56,28 @@ def audit(outputs: dict[str, Any], node: dict[str, Any]) -> tuple[int, dict[str,
     return int(match.group(1)), lost
 
 
+def replace_with_stock_node(stack: Stack, hostname: str) -> dict[str, Any]:
+    """Destroy one node's container and `up` again: a stock node from the image. Returns the
+    stack's new outputs (the node's host key changed)."""
+    resources = json.loads(stack.run("stack", "export").stdout)["deployment"]["resources"]
+    urn = next(r["urn"] for r in resources if r["urn"].endswith(f"::lab-node-{hostname}-nspawn"))
+    stack.run("destroy", "--yes", "--skip-preview", "--target", urn, "--target-dependents")
+    stack.run("up", "--yes", "--skip-preview")
+    return stack.outputs()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", default="lab")
-    parser.add_argument("--node", default="storage-3", help="a part of the node's name")
+    parser.add_argument("--node", default="gpu-2", help="a part of the node's name; no Ceph node")
     args = parser.parse_args()
 
     stack = Stack(args.stack)
     stack.ensure()
     node = next(n for n in stack.outputs()["nodes"] if args.node in n["name"])
-    resources = json.loads(stack.run("stack", "export").stdout)["deployment"]["resources"]
-    urn = next(
-        r["urn"] for r in resources if r["urn"].endswith(f"::lab-node-{node['name']}-nspawn")
-    )
 
     started = time.monotonic()
-    stack.run("destroy", "--yes", "--skip-preview", "--target", urn, "--target-dependents")
-    stack.run("up", "--yes", "--skip-preview")
-    outputs = stack.outputs()
+    outputs = replace_with_stock_node(stack, node["name"])
     print(f"fresh {node['name']}: {time.monotonic() - started:.1f} s", flush=True)
     before, lost_before = audit(outputs, node)
     print(f"lynis before: {before}", flush=True)

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from aidc.configure import PlayResult, run_site
 from aidc.engine import REPO, Stack
 from aidc.spec import load_file
-from aidc.targets.lab.layout import plan_layout
+from aidc.targets.lab.layout import LabLayout, plan_layout
 from tests.integration import hostscan
 
 STACK = "lab"
@@ -90,14 +91,26 @@ def lab(lab_stack: Stack) -> Iterator[Lab]:
     lab_stack.run("up", "--yes", "--skip-preview", timeout=1800)
     handle = Lab(lab_stack, lab_stack.outputs(), before)
     yield handle
-    if not handle.destroyed:
+    # AIDC_KEEP_LAB=1 keeps it for the next run while working on the tests; CI never sets it.
+    if not handle.destroyed and not os.environ.get("AIDC_KEEP_LAB"):
         lab_stack.run("destroy", "--yes", "--skip-preview", timeout=900)
+
+
+@pytest.fixture(scope="session")
+def converged(lab: Lab) -> PlayResult:
+    """The first full site.yml run on the session's lab; every configured-lab test reads it."""
+    return run_site(lab.stack.name, log_name="it-first")
+
+
+def layout(stack: str = STACK) -> LabLayout:
+    """The example lab spec's nodes, bridges and flows, as the lab target plans them."""
+    cluster, _ = load_file(STACKS / "Pulumi.lab.yaml")
+    return plan_layout(cluster, stack)
 
 
 def scan(stack: str = STACK) -> hostscan.Snapshot:
     """The host objects of a stack of the example lab spec."""
-    cluster, _ = load_file(STACKS / "Pulumi.lab.yaml")
-    return hostscan.snapshot(stack, {b.bridge for b in plan_layout(cluster, stack).bridges})
+    return hostscan.snapshot(stack, {b.bridge for b in layout(stack).bridges})
 
 
 def write_config(tmp: Path, spec_yaml: str) -> Path:
@@ -106,14 +119,18 @@ def write_config(tmp: Path, spec_yaml: str) -> Path:
     return path
 
 
-# The session shares one lab, so order matters: configure and check it first, then the tests
-# that kill and recreate nodes (their fresh nodes carry no Ceph), then the destroy.
+# The session shares one lab, so order matters: configure and check it first (hardening and
+# monitoring on the converged lab), then the tests that kill and recreate nodes (their fresh
+# nodes carry no Ceph), then Lynis on a node it replaces itself, then the destroy.
 MODULE_ORDER = (
     "test_lab_configure",
+    "test_hardening",
+    "test_monitoring",
     "test_gpu_roles",
     "test_storage",
     "test_policy_preview",
     "test_lab_engine",
+    "test_lynis",
     "test_zz_destroy",
 )
 

@@ -50,8 +50,8 @@ def test_inventory_plugin_names_a_missing_stack(lab: Lab) -> None:
 
 
 @pytest.fixture(scope="module")
-def first_run(lab: Lab) -> PlayResult:
-    return run_site("lab", log_name="it-first")
+def first_run(converged: PlayResult) -> PlayResult:
+    return converged
 
 
 def test_site_converges(first_run: PlayResult) -> None:
@@ -77,3 +77,4 @@ def test_report_sees_every_node_configured(lab: Lab, first_run: PlayResult) -> N
     assert all("aidc_common" in n.facts for n in report.nodes), [n.facts for n in report.nodes]
     assert report.checks["configured (common role)"] == "6/6"
     assert report.checks["gpu gate"].startswith("skipped:")
+    assert report.checks["hardening"].startswith("6/6 nodes, "), report.checks["hardening"]

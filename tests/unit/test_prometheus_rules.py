@@ -4,9 +4,9 @@
 a stopped exporter fires NodeDown after a minute, a full disk and memory pressure fire, and the
 GPU rules fire on DCGM series but stay silent where those series do not exist.
 
-promtool comes with Debian's `prometheus` package (or set AIDC_PROMTOOL). Where this machine
-lacks it these cases are skipped here; tests/integration/test_monitoring.py runs the very same
-cases with the promtool inside the lab's monitor node.
+`make setup` unpacks promtool from Debian's `prometheus` package into the cache and names it in
+AIDC_PROMTOOL; one on PATH serves too. Run without either, these cases skip and say so;
+tests/integration/test_monitoring.py runs the very same cases inside the lab's monitor node.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ RULES = REPO / "roles" / "prometheus" / "files" / "aidc-alerts.yml"
 
 NODE = {"job": "node", "instance": "10.0.0.2:9100", "node": "lab-gpu-1"}
 GPU = {"gpu": "0", "Hostname": "lab-gpu-1", "UUID": "GPU-0"}
+DCGM = {"job": "dcgm", "instance": "10.0.0.2:9400", "node": "lab-gpu-1"}
+CEPH = {"job": "ceph", "instance": "10.0.0.5:9283"}
+OSD = {**CEPH, "ceph_daemon": "osd.1"}
 FS = {**NODE, "device": "/dev/sda1", "fstype": "ext4", "mountpoint": "/"}
 
 
@@ -121,6 +124,7 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, Any]]]] = {
                 "GpuXidError",
                 "GpuEccDoubleBitError",
                 "GpuRowRemapFailure",
+                "GpuRowRemapPending",
                 "GpuTemperatureHigh",
                 "GpuMemoryTemperatureHigh",
             )
@@ -172,6 +176,107 @@ CASES: dict[str, tuple[list[dict[str, str]], list[dict[str, Any]]]] = {
             _alert("GpuMemoryTemperatureHigh", "6m", None),
         ],
     ),
+    "gpu-row-remap-pending-fires": (
+        [_series("DCGM_FI_DEV_ROW_REMAP_PENDING", GPU, "0 0 1x10")],
+        [
+            _alert("GpuRowRemapPending", "15s", None),
+            _alert(
+                "GpuRowRemapPending",
+                "1m",
+                {**GPU, "severity": "warning"},
+                {"summary": "GPU 0 on lab-gpu-1 has a memory row remap pending: reset it"},
+            ),
+        ],
+    ),
+    "dcgm-exporter-down-fires-after-5m": (
+        [_series("up", DCGM, "0x40")],
+        [
+            _alert("DcgmExporterDown", "4m", None),
+            _alert(
+                "DcgmExporterDown",
+                "6m",
+                {**DCGM, "severity": "critical"},
+                {"summary": "DCGM exporter on lab-gpu-1 is down: its GPUs are not watched"},
+            ),
+            _alert("NodeDown", "6m", None),
+        ],
+    ),
+    "clock-skew-fires-after-10m": (
+        [_series("node_timex_offset_seconds", NODE, "0.2x60")],
+        [
+            _alert("NodeClockSkew", "9m", None),
+            _alert(
+                "NodeClockSkew",
+                "11m",
+                {**NODE, "severity": "warning"},
+                {
+                    "summary": "clock of lab-gpu-1 is 0.2 s off",
+                    "description": "Clock skew over 50 ms breaks Ceph monitors, Kerberos and log "
+                    "ordering: check chrony on the node and its time sources.",
+                },
+            ),
+        ],
+    ),
+    "clock-in-sync-stays-quiet": (
+        [
+            _series("node_timex_offset_seconds", NODE, "0.001x60"),
+            _series("node_timex_sync_status", NODE, "1x60"),
+            _series("node_timex_maxerror_seconds", NODE, "0.5x60"),
+        ],
+        [_alert("NodeClockSkew", "14m", None), _alert("NodeClockNotSynchronising", "14m", None)],
+    ),
+    "clock-not-synchronising-fires": (
+        [
+            _series("node_timex_sync_status", NODE, "0x60"),
+            _series("node_timex_maxerror_seconds", NODE, "16x60"),
+        ],
+        [
+            _alert("NodeClockNotSynchronising", "9m", None),
+            _alert(
+                "NodeClockNotSynchronising",
+                "11m",
+                {**NODE, "severity": "warning"},
+                {"summary": "clock of lab-gpu-1 is not synchronising"},
+            ),
+        ],
+    ),
+    "ceph-health-error-fires-after-5m": (
+        [_series("ceph_health_status", CEPH, "2x40")],
+        [
+            _alert("CephHealthError", "4m", None),
+            _alert(
+                "CephHealthError",
+                "6m",
+                {**CEPH, "severity": "critical"},
+                {
+                    "summary": "Ceph reports HEALTH_ERR",
+                    "description": "Run `ceph health detail` on a monitor node.",
+                },
+            ),
+            _alert("CephHealthWarning", "6m", None),
+        ],
+    ),
+    "ceph-health-warning-fires-after-30m": (
+        [_series("ceph_health_status", CEPH, "1x140")],
+        [
+            _alert("CephHealthWarning", "29m", None),
+            _alert(
+                "CephHealthWarning",
+                "31m",
+                {**CEPH, "severity": "warning"},
+                {"summary": "Ceph has reported HEALTH_WARN for 30 minutes"},
+            ),
+        ],
+    ),
+    "ceph-osd-down-fires-after-5m": (
+        [_series("ceph_osd_up", OSD, "1 1 0x40")],
+        [
+            _alert("CephOsdDown", "4m", None),
+            _alert(
+                "CephOsdDown", "6m", {**OSD, "severity": "critical"}, {"summary": "osd.1 is down"}
+            ),
+        ],
+    ),
 }
 
 
@@ -186,14 +291,17 @@ def rule_test_document(rules_path: str, case: str) -> dict[str, Any]:
 
 
 def promtool() -> str | None:
-    return os.environ.get("AIDC_PROMTOOL") or shutil.which("promtool")
+    named = os.environ.get("AIDC_PROMTOOL", "")
+    if named and os.access(named, os.X_OK):
+        return named
+    return shutil.which("promtool")
 
 
 def _need_promtool() -> str:
     tool = promtool()
     if tool is None:
         pytest.skip(
-            "promtool not installed here (Debian package prometheus); "
+            "promtool not found (AIDC_PROMTOOL, PATH): `make setup` unpacks it; "
             "tests/integration/test_monitoring.py runs these cases in the lab's monitor node"
         )
     return tool

@@ -38,6 +38,8 @@ def cluster_vars(
         "aidc_monitoring_targets": [n["ansible_host"] for n in nodes]
         if cluster.monitoring.enabled
         else [],
+        "aidc_monitoring_retention_days": cluster.monitoring.retention_days,
+        "aidc_monitoring_scrape_interval_s": cluster.monitoring.scrape_interval_s,
         "aidc_admin_sources": list(admin_sources),
         "aidc_firewall_flows": list(flows),
         "aidc_ceph_mon_hosts": mons,

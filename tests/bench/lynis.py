@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import time
 from typing import Any
 
 from aidc.cli.table import render
 from aidc.configure import run_site
 from aidc.engine import Stack
-from aidc.report import ssh_command
+from tests.bench.remote import run_on
 
 AUDIT = "lynis audit system --quick --no-colors"
 INSTALL = "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends lynis"
@@ -30,28 +29,15 @@ DEFICITS = r"""awk '/Performing test ID/ {match($0, /test ID [A-Z]+-[0-9]+/); t 
 END { for (k in max) if (max[k] > got[k]) printf "%s %d\n", k, max[k] - got[k] }' /var/log/lynis.log"""  # noqa: E501
 
 
-def _ssh(outputs: dict[str, Any], node: dict[str, Any], command: str, timeout: float = 900) -> str:
-    result = subprocess.run(
-        ssh_command(outputs, node, command),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"{node['name']}: {command!r} failed: {result.stderr[-500:]}")
-    return result.stdout
-
-
 def audit(outputs: dict[str, Any], node: dict[str, Any]) -> tuple[int, dict[str, int]]:
-    _ssh(outputs, node, INSTALL)
-    report = _ssh(outputs, node, AUDIT)
+    run_on(outputs, node, INSTALL)
+    report = run_on(outputs, node, AUDIT)
     match = re.search(r"Hardening index : (\d+)", report)
     if not match:
         raise SystemExit(f"no hardening index in Lynis' output:\n{report[-1000:]}")
     lost = {
         test: int(points)
-        for test, points in (line.split() for line in _ssh(outputs, node, DEFICITS).splitlines())
+        for test, points in (line.split() for line in run_on(outputs, node, DEFICITS).splitlines())
     }
     return int(match.group(1)), lost
 

@@ -13,49 +13,22 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 from typing import Any
 
 from aidc.engine import REPO, Stack
+from tests.bench.remote import run_on
 
 OBJECT_MB = 100
 OBJECTS = 3
 SECONDS = 10
 
 
-def ssh(key: str, address: str, command: str, timeout: float = 300) -> str:
-    done = subprocess.run(
-        [
-            "ssh",
-            "-i",
-            key,
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "UserKnownHostsFile=/dev/null",
-            "-o",
-            "LogLevel=ERROR",
-            f"root@{address}",
-            command,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"{command}: {done.stderr.strip()}")
-    return done.stdout + done.stderr
-
-
-def rados_bench(key: str, address: str, pool: str) -> tuple[float, float]:
-    write = ssh(key, address, f"rados bench -p {pool} {SECONDS} write --no-cleanup")
-    read = ssh(key, address, f"rados bench -p {pool} {SECONDS} seq")
-    ssh(key, address, f"rados -p {pool} cleanup")
+def rados_bench(outputs: dict[str, Any], node: dict[str, Any], pool: str) -> tuple[float, float]:
+    write = run_on(outputs, node, f"rados bench -p {pool} {SECONDS} write --no-cleanup")
+    read = run_on(outputs, node, f"rados bench -p {pool} {SECONDS} seq")
+    run_on(outputs, node, f"rados -p {pool} cleanup")
     return _bandwidth(write), _bandwidth(read)
 
 
@@ -64,11 +37,11 @@ def _bandwidth(output: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def dd_write(key: str, address: str) -> float:
+def dd_write(outputs: dict[str, Any], node: dict[str, Any]) -> float:
     """MB/s of a 1 GiB sequential write, flushed, to a file beside the OSD's block file."""
-    out = ssh(
-        key,
-        address,
+    out = run_on(
+        outputs,
+        node,
         "dd if=/dev/zero of=/var/lib/ceph/aidc-dd.bin bs=4M count=256 "
         "conv=fdatasync 2>&1; rm -f /var/lib/ceph/aidc-dd.bin",
     )
@@ -93,7 +66,9 @@ def s3_throughput(outputs: dict[str, Any]) -> tuple[float, float]:
         region_name="us-east-1",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
-    bucket = next(b for b in outputs["cluster_vars"]["aidc_buckets"] if b.endswith("datasets"))
+    bucket = next(
+        b["name"] for b in outputs["cluster_vars"]["aidc_buckets"] if b["purpose"] == "datasets"
+    )
     data = os.urandom(OBJECT_MB * 1000 * 1000)
     digest = hashlib.sha256(data).hexdigest()
     started = time.monotonic()
@@ -112,11 +87,10 @@ def s3_throughput(outputs: dict[str, Any]) -> tuple[float, float]:
 
 def main(stack_name: str = "lab") -> None:
     outputs = Stack(stack_name).outputs()
-    key = str(outputs["ssh_key_path"])
-    node = next(n for n in outputs["nodes"] if "storage" in n["roles"])["ansible_host"]
-    print(f"storage bench on stack {stack_name}, node {node}", flush=True)
-    raw = dd_write(key, node)
-    write, read = rados_bench(key, node, "rbd")
+    node = next(n for n in outputs["nodes"] if "storage" in n["roles"])
+    print(f"storage bench on stack {stack_name}, node {node['name']}", flush=True)
+    raw = dd_write(outputs, node)
+    write, read = rados_bench(outputs, node, "rbd")
     put, get = s3_throughput(outputs)
     rows = [
         ("dd write, 1 GiB fdatasync (raw disk)", raw, None),

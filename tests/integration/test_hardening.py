@@ -14,6 +14,7 @@ admin sources), and the open ones are those of them where a service listens.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Address, ip_network
@@ -50,21 +51,18 @@ def _out(host: Host, command: str) -> str:
     return str(host.check_output(command))
 
 
-_sshd_cache: dict[str, dict[str, str]] = {}
-
-
+# Read once per node: many controls look at the same output. The hosts fixture clears them.
+@functools.cache
 def sshd_t(host: Host) -> dict[str, str]:
     """sshd's effective settings (`sshd -T`), first value of each keyword."""
-    name = host.backend.get_hostname()
-    if name not in _sshd_cache:
-        settings: dict[str, str] = {}
-        for line in _out(host, "sshd -T").splitlines():
-            key, _, value = line.partition(" ")
-            settings.setdefault(key, value)
-        _sshd_cache[name] = settings
-    return _sshd_cache[name]
+    settings: dict[str, str] = {}
+    for line in _out(host, "sshd -T").splitlines():
+        key, _, value = line.partition(" ")
+        settings.setdefault(key, value)
+    return settings
 
 
+@functools.cache
 def in_container(host: Host) -> bool:
     return host.run("systemd-detect-virt --container").rc == 0
 
@@ -208,6 +206,7 @@ KERNEL_SYSCTLS = {
 SYSCTL_FILE = "/etc/sysctl.d/90-aidc-hardening.conf"
 
 
+@functools.cache
 def _sysctl_file(host: Host) -> dict[str, str]:
     lines = host.file(SYSCTL_FILE).content_string.splitlines()
     pairs = (line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
@@ -349,6 +348,7 @@ BLACKLISTED = ["cramfs", "freevxfs", "hfs", "hfsplus", "jffs2", "udf", "usb-stor
                "firewire-core", "dccp", "rds", "sctp", "tipc"]  # fmt: skip
 
 
+@functools.cache
 def _blacklisted(host: Host) -> set[str]:
     lines = host.file(MODPROBE).content_string.splitlines()
     installs = {line.split()[1] for line in lines if line.startswith("install ")}
@@ -502,7 +502,8 @@ def hosts(
         )
         for name, node in NODES.items()
     }
-    _sshd_cache.clear()
+    for cached in (sshd_t, in_container, _sysctl_file, _blacklisted):
+        cached.cache_clear()
 
 
 def test_at_least_forty_controls_per_node() -> None:
@@ -559,18 +560,17 @@ def listening(host: Host) -> frozenset[int]:
 
 
 @pytest.fixture(scope="module")
-def scans(lab: Lab, converged: PlayResult) -> dict[str, dict[str, portscan.Ports]]:
+def scan_from(converged: PlayResult) -> Callable[[str], dict[str, portscan.Ports]]:
     """One nmap per scanning source, over every other node, run when first needed."""
     assert converged.ok
-    return {}
 
-
-def _scan(cache: dict[str, dict[str, portscan.Ports]], source: str) -> dict[str, portscan.Ports]:
-    if source not in cache:
+    @functools.cache
+    def scan(source: str) -> dict[str, portscan.Ports]:
         targets = [str(NODES[t].address.ip) for s, t in SCANS if s == source]
         pid = None if source == "host" else portscan.node_netns_pid("lab", source)
-        cache[source] = portscan.scan_tcp(targets, from_pid=pid)
-    return cache[source]
+        return portscan.scan_tcp(targets, from_pid=pid)
+
+    return scan
 
 
 def _ranges(ports: frozenset[int]) -> str:
@@ -590,12 +590,12 @@ def _ranges(ports: frozenset[int]) -> str:
 def test_port_scan_equals_the_allowlist(
     lab: Lab,
     hosts: dict[str, Host],
-    scans: dict[str, dict[str, portscan.Ports]],
+    scan_from: Callable[[str], dict[str, portscan.Ports]],
     source: str,
     target: str,
 ) -> None:
     node = NODES[target]
-    seen = _scan(scans, source)[str(node.address.ip)]
+    seen = scan_from(source)[str(node.address.ip)]
     declared = declared_ports(source, node, lab.outputs["cluster_vars"]["aidc_rgw_endpoint"])
     assert seen.reachable == declared, (
         f"answering {_ranges(seen.reachable)} != declared {_ranges(declared)}"

@@ -22,8 +22,17 @@ export AIDC_CACHE
 # promtool for the alert-rule tests, unpacked from Debian's package by `make setup`.
 export AIDC_PROMTOOL ?= $(AIDC_CACHE)/promtool/usr/bin/promtool
 
-.PHONY: help setup host-deps venv pulumi promtool lint typecheck test test-unit test-integration \
-        lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies gpu-check clean
+# The aidc.cluster Ansible collection (galaxy.yml) built from this checkout and installed
+# where ansible.cfg's collections_path points. Rebuilt when any of its sources changes:
+# folders are listed too, so an added or removed file counts.
+COLLECTIONS_DIR := .aidc/collections
+COLLECTION_INSTALLED := $(COLLECTIONS_DIR)/ansible_collections/aidc/cluster/MANIFEST.json
+COLLECTION_SOURCES := galaxy.yml README.md scripts/setup-collection.sh \
+	src/aidc/gpu/nvidia_smi.py src/aidc/gpu/microbench.py \
+	$(shell find meta roles plugins playbooks -name __pycache__ -prune -o -print 2>/dev/null)
+
+.PHONY: help setup host-deps venv pulumi promtool collection lint typecheck test test-unit \
+        test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -32,7 +41,7 @@ help:
 	@echo "make bench     print benchmark figures"
 	@echo "make gpu-check judge this machine's NVIDIA GPUs (needs a GPU, nvidia-smi, PyTorch)"
 
-setup: host-deps venv pulumi promtool
+setup: host-deps venv pulumi promtool collection
 
 host-deps:
 	@scripts/setup-host.sh
@@ -52,11 +61,18 @@ pulumi:
 	@PULUMI_VERSION=$(PULUMI_VERSION) scripts/setup-pulumi.sh >/dev/null
 	@mkdir -p .aidc/state
 
+collection: $(COLLECTION_INSTALLED)
+
+$(COLLECTION_INSTALLED): $(COLLECTION_SOURCES) | $(VENV)/.installed
+	@scripts/setup-collection.sh .aidc/build $(COLLECTIONS_DIR) >/dev/null
+	@touch $@
+
 lint: venv
 	ruff check src tests stacks scripts plugins roles policies
 	mypy
-	mypy -p policies
-	python -m policies.docs --check
+	mypy policies/__main__.py
+	python -m aidc.policy.docs --check
+	python -m aidc.spec.reference --check
 
 typecheck: lint
 

@@ -1,14 +1,12 @@
-"""The aidc CrossGuard pack: `pulumi preview --policy-pack policies`."""
+"""The aidc CrossGuard pack: `pulumi preview --policy-pack policies`.
 
-import sys
-from pathlib import Path
-
-# The CLI runs the pack from this folder; make `policies` importable as a package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+The analyzer runs this file with the project's virtualenv, where aidc is installed; the rules
+and their validators live in `aidc.policy`.
+"""
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.pack import policies
+from aidc.policy.pack import policies
 
 PolicyPack(
     name="aidc",

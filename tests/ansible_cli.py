@@ -1,10 +1,20 @@
-"""Running Ansible's own CLI from tests, and reading what it prints."""
+"""Running Ansible's own CLI from tests, and reading what it prints.
+
+Every run sees the aidc.cluster collection built from this checkout (once per test process,
+into a temporary folder), not the copy `make setup` installed in .aidc/collections, which may
+predate the sources under test.
+"""
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +22,38 @@ from typing import Any
 from tests.conftest import REPO
 
 BIN = Path(sys.executable).parent
+SETUP_COLLECTION = REPO / "scripts" / "setup-collection.sh"
+
+
+def build_collection(build_dir: Path, collections_dir: Path | None = None) -> Path:
+    """Build the collection as `make collection` does (and install it into collections_dir
+    when given); return the tarball's path."""
+    env = dict(os.environ)
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    argv = [str(SETUP_COLLECTION), str(build_dir)]
+    if collections_dir is not None:
+        argv.append(str(collections_dir))
+    result = subprocess.run(
+        argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return Path(result.stdout.strip().splitlines()[-1])
+
+
+@functools.cache
+def collections_path() -> Path:
+    """A collections folder holding aidc.cluster as built from this checkout."""
+    root = Path(tempfile.mkdtemp(prefix="aidc-collection-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    build_collection(root / "build", root / "collections")
+    return root / "collections"
+
+
+def ansible_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """env (by default this process's) pointed at the checkout's collection."""
+    result = dict(os.environ if env is None else env)
+    result["ANSIBLE_COLLECTIONS_PATH"] = str(collections_path())
+    return result
 
 
 def plain(value: Any) -> Any:
@@ -31,7 +73,7 @@ def inventory_run(
     result = subprocess.run(
         [str(BIN / "ansible-inventory"), "-i", str(source), *args],
         cwd=REPO,
-        env=None if env is None else dict(env),
+        env=ansible_env(env),
         capture_output=True,
         text=True,
         timeout=120,

@@ -21,7 +21,7 @@ options:
   plugin:
     description: Token that marks this file as this plugin's.
     required: true
-    choices: [pulumi_stack]
+    choices: [aidc.cluster.pulumi_stack]
   stack:
     description: The stack whose outputs to read.
     required: true
@@ -36,13 +36,13 @@ options:
 
 EXAMPLES = r"""
 # inventory/lab.pulumi.yml
-plugin: pulumi_stack
+plugin: aidc.cluster.pulumi_stack
 stack: lab
 """
 
 
 class InventoryModule(BaseInventoryPlugin):  # type: ignore[misc]
-    NAME = "pulumi_stack"
+    NAME = "aidc.cluster.pulumi_stack"
 
     def verify_file(self, path: str) -> bool:
         return bool(super().verify_file(path)) and path.endswith((".pulumi.yml", ".pulumi.yaml"))
@@ -74,18 +74,16 @@ class InventoryModule(BaseInventoryPlugin):  # type: ignore[misc]
         if recorded:
             data: dict[str, Any] = json.loads(Path(recorded).read_text())
             return data
-        from aidc.engine import EngineError, Stack
+        from aidc.engine import EngineError, Stack, StackNotFound
 
         project = Path(self.get_option("project_dir") or config.resolve().parent.parent)
         stack = Stack(self.get_option("stack"), cwd=project)
         try:
             return stack.outputs()
+        except StackNotFound:
+            raise AnsibleParserError(
+                f"{config}: stack {stack.name!r} does not exist in {stack.backend}; "
+                "create it with `pulumi up` (make lab)"
+            ) from None
         except EngineError as exc:
-            output = exc.result.stdout + exc.result.stderr
-            if "no stack named" in output or "not found" in output:
-                backend = stack.env.get("PULUMI_BACKEND_URL")
-                raise AnsibleParserError(
-                    f"{config}: stack {stack.name!r} does not exist in {backend}; "
-                    "create it with `pulumi up` (make lab)"
-                ) from None
             raise AnsibleParserError(f"{config}: {exc}") from None

@@ -1,11 +1,29 @@
 """The Pulumi program: read the spec from stack config (the one place config is read),
-validate it, and build the components of its target."""
+validate it (the neutral rules and its target's), declare its target's top-level component,
+and export that component's stack outputs once (the contract in aidc.inventory)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 import pulumi
 
+from aidc.inventory.contract import AwsOutputs, LabOutputs
 from aidc.spec import STACK_KEY, Cluster, SpecError, load_spec
+
+
+class TargetCluster(Protocol):
+    """What every target's top-level component offers the program."""
+
+    @property
+    def contract(self) -> type[LabOutputs] | type[AwsOutputs]: ...
+
+    @property
+    def outputs(self) -> pulumi.Output[Any]: ...
+
+    @property
+    def secrets(self) -> dict[str, pulumi.Output[str]]: ...
 
 
 def read_cluster() -> Cluster:
@@ -25,21 +43,36 @@ def read_cluster() -> Cluster:
     return cluster
 
 
-def main() -> None:
-    cluster = read_cluster()
+def declare(cluster: Cluster) -> TargetCluster:
+    """The top-level component of the cluster's target, with all its resources declared."""
     if cluster.target == "lab":
         from aidc.targets.lab.components import LabCluster, LabClusterArgs
-        from aidc.targets.lab.layout import LabLayoutError, plan_layout
 
-        try:
-            layout = plan_layout(cluster, pulumi.get_stack())
-        except LabLayoutError as exc:
-            raise pulumi.RunError(f"the lab cannot honour this spec: {exc}") from None
-        args = LabClusterArgs(cluster=cluster, stack=pulumi.get_stack(), layout=layout)
-        LabCluster("lab", args).export()
-    elif cluster.target == "aws":
-        from aidc.targets.aws import build as build_aws
+        return LabCluster("lab", LabClusterArgs(cluster=cluster, stack=pulumi.get_stack()))
+    if cluster.target == "aws":
+        from aidc.targets.aws.cluster import AwsCluster, AwsClusterArgs
 
-        build_aws(cluster)
-    else:
-        raise pulumi.RunError(f"target {cluster.target} has no Pulumi components in this release")
+        return AwsCluster(cluster.name, AwsClusterArgs(cluster=cluster))
+    raise pulumi.RunError(f"target {cluster.target} has no Pulumi components in this release")
+
+
+def export(component: TargetCluster) -> None:
+    """One stack output per top-level field of the contract, plus the target's secrets."""
+    values = component.outputs.apply(lambda o: o.export_values())
+    for key in component.contract.model_fields:
+        pulumi.export(key, values.apply(_field(key)))
+    for key, secret in component.secrets.items():
+        pulumi.export(key, pulumi.Output.secret(secret))
+
+
+def _field(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda values: values.get(key)
+
+
+def build(cluster: Cluster) -> None:
+    """Declare the cluster and export its outputs: the program body, also run under mocks."""
+    export(declare(cluster))
+
+
+def main() -> None:
+    build(read_cluster())

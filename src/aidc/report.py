@@ -1,21 +1,26 @@
-"""`aidc report`: what a stack built and how its nodes answer, from stack outputs and the
-records roles leave on each node (local facts in /etc/ansible/facts.d/aidc_*.fact)."""
+"""`aidc report`: what a stack built and how its nodes answer, from the stack's outputs and
+the records roles leave on each node (local facts in /etc/ansible/facts.d/aidc_*.fact).
+
+The records are read through Ansible (one `setup` run filtered to `ansible_local`) against
+the stack's inventory, so the report reaches nodes exactly as configuration does.
+"""
 
 from __future__ import annotations
 
-import json
-import subprocess
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aidc.cli.table import render
+from aidc.configure import OnRunnerEvent, failure_of
+from aidc.configure import run as run_ansible
+from aidc.inventory.contract import AwsOutputs, ClusterVars, LabOutputs, parse_outputs
 
-FACTS_GLOB = "/etc/ansible/facts.d/aidc_*.fact"
-SSH_TIMEOUT_S = 20
+FACT_PREFIX = "aidc_"
 HTTP_TIMEOUT_S = 3
+CONNECT_TIMEOUT_S = 10
 
 
 @dataclass
@@ -26,6 +31,7 @@ class NodeReport:
     address: str
     reachable: bool
     facts: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
 
 
 @dataclass
@@ -41,53 +47,62 @@ class Report:
         return asdict(self)
 
 
-def ssh_command(outputs: dict[str, Any], node: dict[str, Any], command: str) -> list[str]:
-    argv = ["ssh", "-o", "BatchMode=yes", "-o", f"ConnectTimeout={SSH_TIMEOUT_S // 2}"]
-    if outputs.get("known_hosts_path"):
-        argv += [
-            "-o",
-            f"UserKnownHostsFile={outputs['known_hosts_path']}",
-            "-o",
-            "StrictHostKeyChecking=yes",
-        ]
-    if node.get("ssh_private_key_file"):
-        argv += ["-i", node["ssh_private_key_file"]]
-    if node.get("jump_host"):
-        argv += ["-J", node["jump_host"]]
-    return [*argv, f"{node.get('ssh_user', 'root')}@{node['ansible_host']}", command]
+@dataclass(frozen=True)
+class Answer:
+    """What one host said to the facts run."""
+
+    reachable: bool
+    facts: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
 
 
-def _probe(outputs: dict[str, Any], node: dict[str, Any]) -> NodeReport:
-    # One JSON object per fact file, keyed by its name: aidc_common -> {...}.
-    script = (
-        "for f in " + FACTS_GLOB + '; do [ -e "$f" ] || continue; '
-        'printf \'%s\\t\' "$(basename "$f" .fact)"; tr -d \'\\n\' < "$f"; echo; done'
+def answers(events: Iterable[Mapping[str, Any]]) -> dict[str, Answer]:
+    """Each host's answer, from the facts run's events."""
+    found: dict[str, Answer] = {}
+    for event in events:
+        data: Mapping[str, Any] = event.get("event_data") or {}
+        host = data.get("host")
+        if not host:
+            continue
+        if event.get("event") == "runner_on_ok":
+            local = ((data.get("res") or {}).get("ansible_facts") or {}).get("ansible_local") or {}
+            found[host] = Answer(True, _records(local))
+        elif (failure := failure_of(event)) is not None:
+            found[host] = Answer(not failure.unreachable, {}, failure.message)
+    return found
+
+
+def _records(local: Mapping[str, Any]) -> dict[str, Any]:
+    """The aidc records among a host's local facts; a file Ansible could not parse says so."""
+    return {
+        name: value if isinstance(value, dict) else {"unreadable": str(value)[:80]}
+        for name, value in local.items()
+        if name.startswith(FACT_PREFIX)
+    }
+
+
+def read_facts(stack: str, on_event: OnRunnerEvent | None = None) -> dict[str, Answer]:
+    """One `setup` run over the stack's inventory, keeping only the local facts."""
+    events: list[Mapping[str, Any]] = []
+
+    def keep(event: Mapping[str, Any]) -> None:
+        events.append(event)
+        if on_event is not None:
+            on_event(event)
+
+    run_ansible(
+        stack,
+        "report",
+        on_event=keep,
+        module="ansible.builtin.setup",
+        module_args="gather_subset=!all,!min,local filter=ansible_local",
+        host_pattern="aidc",
+        cmdline=f"--timeout {CONNECT_TIMEOUT_S}",
     )
-    result = subprocess.run(
-        ssh_command(outputs, node, script),
-        capture_output=True,
-        text=True,
-        timeout=SSH_TIMEOUT_S,
-        check=False,
-    )
-    facts: dict[str, Any] = {}
-    for line in result.stdout.splitlines():
-        key, _, value = line.partition("\t")
-        try:
-            facts[key] = json.loads(value)
-        except json.JSONDecodeError:
-            facts[key] = {"unreadable": value[:80]}
-    return NodeReport(
-        name=node["name"],
-        pool=node["pool"],
-        roles=list(node["roles"]),
-        address=node["ansible_host"],
-        reachable=result.returncode == 0,
-        facts=facts,
-    )
+    return answers(events)
 
 
-def _service_checks(nodes: list[NodeReport], cluster_vars: dict[str, Any]) -> dict[str, str]:
+def _service_checks(nodes: list[NodeReport], cluster_vars: ClusterVars) -> dict[str, str]:
     """What each concern reports; roles not yet applied say so instead of guessing."""
 
     def from_fact(fact: str, key: str, missing: str) -> str:
@@ -109,7 +124,7 @@ def _service_checks(nodes: list[NodeReport], cluster_vars: dict[str, Any]) -> di
             if gpu_nodes
             else "no gpu nodes",
         ),
-        "rgw endpoint": cluster_vars.get("aidc_rgw_endpoint") or "none",
+        "rgw endpoint": cluster_vars.aidc_rgw_endpoint or "none",
     }
 
 
@@ -137,20 +152,40 @@ def _answers(url: str) -> str:
         return "no answer"
 
 
-def build_report(stack: str, outputs: dict[str, Any], phases: dict[str, float]) -> Report:
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        nodes = list(pool.map(lambda n: _probe(outputs, n), outputs.get("nodes", [])))
-    cluster_vars = outputs.get("cluster_vars") or {}
+def build_report(
+    stack: str,
+    outputs: Mapping[str, Any] | LabOutputs | AwsOutputs,
+    phases: dict[str, float],
+    *,
+    on_event: OnRunnerEvent | None = None,
+) -> Report:
+    typed = parse_outputs(dict(outputs)) if isinstance(outputs, Mapping) else outputs
+    said = read_facts(stack, on_event)
+    nodes = []
+    for node in typed.nodes:
+        answer = said.get(node.name, Answer(False, {}, "no answer from Ansible"))
+        nodes.append(
+            NodeReport(
+                name=node.name,
+                pool=node.pool,
+                roles=list(node.roles),
+                address=node.ansible_host,
+                reachable=answer.reachable,
+                facts=answer.facts,
+                error=answer.error,
+            )
+        )
+    cluster_vars = typed.cluster_vars
     monitors = [n.address for n in nodes if "monitor" in n.roles]
     urls = {
         "prometheus": f"http://{monitors[0]}:9090/-/ready" if monitors else "",
-        "rgw": cluster_vars.get("aidc_rgw_endpoint") or "",
-        "apt proxy": cluster_vars.get("aidc_apt_proxy") or "",
+        "rgw": cluster_vars.aidc_rgw_endpoint,
+        "apt proxy": cluster_vars.aidc_apt_proxy,
     }
     services = {name: f"{url} ({_answers(url)})" if url else "none" for name, url in urls.items()}
     return Report(
         stack=stack,
-        target=str(outputs.get("target", "?")),
+        target=typed.target,
         nodes=nodes,
         services=services,
         checks=_service_checks(nodes, cluster_vars),
@@ -175,6 +210,7 @@ def format_report(report: Report) -> str:
         "",
         render(["node", "pool", "roles", "address", "ssh", "roles applied"], rows),
         "",
+        *_problems(report.nodes),
         render(["service", "where"], [[k, v] for k, v in report.services.items()]),
         "",
         render(["check", "result"], [[k, v] for k, v in report.checks.items()]),
@@ -184,3 +220,13 @@ def format_report(report: Report) -> str:
         phase_rows.append(["total", f"{sum(report.phases.values()):.1f}"])
         out += ["", render(["phase", "seconds"], phase_rows)]
     return "\n".join(out)
+
+
+def _problems(nodes: list[NodeReport]) -> list[str]:
+    """One line per node that did not answer or failed to report, then a blank line."""
+    lines = [
+        f"{n.name}: {'unreachable' if not n.reachable else 'facts not read'}: {n.error}"
+        for n in nodes
+        if n.error or not n.reachable
+    ]
+    return [*lines, ""] if lines else []

@@ -76,7 +76,7 @@ def _rss_kib() -> int:
 
 
 def ours(nodes: int) -> Callable[[], None]:
-    from aidc.targets.aws import build
+    from aidc.program import build
 
     cluster = bench_spec(nodes)
     return lambda: build(cluster)

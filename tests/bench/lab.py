@@ -17,6 +17,7 @@ from typing import TypeVar
 from aidc.cli.table import render
 from aidc.configure import PlayResult, run_site
 from aidc.engine import Stack
+from aidc.inventory.contract import parse_outputs
 from aidc.report import build_report
 from aidc.spec import load_file
 from aidc.targets.lab.components import IMAGE_PACKAGES
@@ -54,7 +55,6 @@ def main() -> None:
     stack = Stack(STACK)
     stack.ensure()
     bench = Bench()
-    up = ("up", "--yes", "--skip-preview")
     print("bench-lab", flush=True)
     with tempfile.TemporaryDirectory(dir=paths.lab_root()) as scratch:
         # A cold build into a scratch folder, so the shared image cache stays warm.
@@ -62,21 +62,20 @@ def main() -> None:
             f"image build, cold ({cluster.lab.suite})",
             lambda: image.build_image(cluster.lab.suite, IMAGE_PACKAGES, Path(scratch)),
         )
-    bench.time("pulumi up, 6 nodes, warm image", lambda: stack.run(*up))
+    bench.time("pulumi up, 6 nodes, warm image", stack.up)
     first = bench.time("ansible site.yml, first run (6 nodes)", configure)
     second = bench.time("ansible site.yml, second run", configure)
-    outputs = stack.outputs()
+    outputs = parse_outputs(stack.outputs())
     bench.time("report", lambda: build_report(STACK, outputs, {}))
     memory = [
-        node.node_memory_bytes(paths.node_dir(STACK, n["name"]), peak=True)
-        for n in outputs["nodes"]
+        node.node_memory_bytes(paths.node_dir(STACK, n.name), peak=True) for n in outputs.nodes
     ]
-    bench.time("pulumi up, no changes", lambda: stack.run(*up, "--expect-no-changes"))
-    bench.time("pulumi destroy", lambda: stack.run("destroy", "--yes", "--skip-preview"))
-    bench.time("pulumi up again (for the 1-node run)", lambda: stack.run(*up))
+    bench.time("pulumi up, no changes", lambda: stack.up(expect_no_changes=True))
+    bench.time("pulumi destroy", stack.destroy)
+    bench.time("pulumi up again (for the 1-node run)", stack.up)
     login = f"{cluster.name}-{cluster.pools[0].name}-1"
     bench.time("ansible site.yml, first run (1 node)", lambda: configure("--limit", login))
-    bench.time("pulumi destroy ", lambda: stack.run("destroy", "--yes", "--skip-preview"))
+    bench.time("pulumi destroy ", stack.destroy)
 
     s = bench.seconds
     warm_lab = (

@@ -11,14 +11,13 @@ Debian's package, installed in the node through the lab's apt proxy. Needs root 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import time
-from typing import Any
 
 from aidc.cli.table import render
 from aidc.configure import run_site
 from aidc.engine import Stack
+from aidc.inventory.contract import AwsOutputs, LabOutputs, parse_outputs
 from tests.bench.remote import run_on
 
 AUDIT = "lynis audit system --quick --no-colors"
@@ -29,7 +28,7 @@ DEFICITS = r"""awk '/Performing test ID/ {match($0, /test ID [A-Z]+-[0-9]+/); t 
 END { for (k in max) if (max[k] > got[k]) printf "%s %d\n", k, max[k] - got[k] }' /var/log/lynis.log"""  # noqa: E501
 
 
-def audit(outputs: dict[str, Any], node: dict[str, Any]) -> tuple[int, dict[str, int]]:
+def audit(outputs: LabOutputs | AwsOutputs, node: str) -> tuple[int, dict[str, int]]:
     run_on(outputs, node, INSTALL)
     report = run_on(outputs, node, AUDIT)
     match = re.search(r"Hardening index : (\d+)", report)
@@ -42,14 +41,15 @@ def audit(outputs: dict[str, Any], node: dict[str, Any]) -> tuple[int, dict[str,
     return int(match.group(1)), lost
 
 
-def replace_with_stock_node(stack: Stack, hostname: str) -> dict[str, Any]:
+def replace_with_stock_node(stack: Stack, hostname: str) -> LabOutputs | AwsOutputs:
     """Destroy one node's container and `up` again: a stock node from the image. Returns the
     stack's new outputs (the node's host key changed)."""
-    resources = json.loads(stack.run("stack", "export").stdout)["deployment"]["resources"]
-    urn = next(r["urn"] for r in resources if r["urn"].endswith(f"::lab-node-{hostname}-nspawn"))
-    stack.run("destroy", "--yes", "--skip-preview", "--target", urn, "--target-dependents")
-    stack.run("up", "--yes", "--skip-preview")
-    return stack.outputs()
+    urn = next(
+        r["urn"] for r in stack.resources() if r["urn"].endswith(f"::lab-node-{hostname}-nspawn")
+    )
+    stack.destroy(target=[urn], target_dependents=True)
+    stack.up()
+    return parse_outputs(stack.outputs())
 
 
 def main() -> None:
@@ -60,19 +60,19 @@ def main() -> None:
 
     stack = Stack(args.stack)
     stack.ensure()
-    node = next(n for n in stack.outputs()["nodes"] if args.node in n["name"])
+    node = next(n.name for n in parse_outputs(stack.outputs()).nodes if args.node in n.name)
 
     started = time.monotonic()
-    outputs = replace_with_stock_node(stack, node["name"])
-    print(f"fresh {node['name']}: {time.monotonic() - started:.1f} s", flush=True)
+    outputs = replace_with_stock_node(stack, node)
+    print(f"fresh {node}: {time.monotonic() - started:.1f} s", flush=True)
     before, lost_before = audit(outputs, node)
     print(f"lynis before: {before}", flush=True)
 
     started = time.monotonic()
-    play = run_site(args.stack, "--limit", node["name"], log_name="bench-lynis")
+    play = run_site(args.stack, "--limit", node, log_name="bench-lynis")
     if not play.ok:
-        raise SystemExit(f"site.yml failed on {node['name']}; see {play.log}")
-    print(f"site.yml on {node['name']}: {time.monotonic() - started:.1f} s", flush=True)
+        raise SystemExit(f"site.yml failed on {node}; see {play.log}")
+    print(f"site.yml on {node}: {time.monotonic() - started:.1f} s", flush=True)
     after, lost_after = audit(outputs, node)
 
     print(

@@ -1,7 +1,7 @@
 """Benchmark: the pack's validators over 10,000 registered resources (goal <= 2 s).
 
 Runs the aws-p5 example under Pulumi's mocks once, replicates its registrations (renamed, so
-stack rules see 10,000 distinct resources), then times `policies.registry.evaluate`.
+stack rules see 10,000 distinct resources), then times `aidc.policy.registry.evaluate`.
     .venv/bin/python -m tests.bench.policies [N]
 """
 
@@ -11,8 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from policies.registry import Res, evaluate, load_all
-
+from aidc.policy.registry import Res, evaluate, load_all
 from aidc.spec import load_file
 from tests.unit.aws_mocks import run_cluster
 

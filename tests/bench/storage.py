@@ -15,17 +15,19 @@ import os
 import re
 import sys
 import time
-from typing import Any
 
 from aidc.engine import REPO, Stack
+from aidc.inventory.contract import AwsOutputs, LabOutputs, parse_outputs
 from tests.bench.remote import run_on
+
+Outputs = LabOutputs | AwsOutputs
 
 OBJECT_MB = 100
 OBJECTS = 3
 SECONDS = 10
 
 
-def rados_bench(outputs: dict[str, Any], node: dict[str, Any], pool: str) -> tuple[float, float]:
+def rados_bench(outputs: Outputs, node: str, pool: str) -> tuple[float, float]:
     write = run_on(outputs, node, f"rados bench -p {pool} {SECONDS} write --no-cleanup")
     read = run_on(outputs, node, f"rados bench -p {pool} {SECONDS} seq")
     run_on(outputs, node, f"rados -p {pool} cleanup")
@@ -37,7 +39,7 @@ def _bandwidth(output: str) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def dd_write(outputs: dict[str, Any], node: dict[str, Any]) -> float:
+def dd_write(outputs: Outputs, node: str) -> float:
     """MB/s of a 1 GiB sequential write, flushed, to a file beside the OSD's block file."""
     out = run_on(
         outputs,
@@ -52,23 +54,24 @@ def dd_write(outputs: dict[str, Any], node: dict[str, Any]) -> float:
     return value * 1000 if match.group(2) == "G" else value
 
 
-def s3_throughput(outputs: dict[str, Any]) -> tuple[float, float]:
+def s3_throughput(outputs: Outputs) -> tuple[float, float]:
     import boto3
     from botocore.client import Config
 
-    cluster = outputs["cluster_vars"]["aidc_cluster_name"]
+    cluster = outputs.cluster_vars.aidc_cluster_name
     creds = json.loads((REPO / ".aidc" / "secrets" / f"{cluster}-rgw-datasets.json").read_text())
     s3 = boto3.client(
         "s3",
-        endpoint_url=outputs["cluster_vars"]["aidc_rgw_endpoint"],
+        endpoint_url=outputs.cluster_vars.aidc_rgw_endpoint,
         aws_access_key_id=creds["access_key"],
         aws_secret_access_key=creds["secret_key"],
         region_name="us-east-1",
         config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
     )
-    bucket = next(
-        b["name"] for b in outputs["cluster_vars"]["aidc_buckets"] if b["purpose"] == "datasets"
-    )
+    datasets = outputs.cluster_vars.bucket("datasets")
+    if datasets is None:
+        raise SystemExit("the stack has no datasets bucket")
+    bucket = datasets.name
     data = os.urandom(OBJECT_MB * 1000 * 1000)
     digest = hashlib.sha256(data).hexdigest()
     started = time.monotonic()
@@ -86,9 +89,9 @@ def s3_throughput(outputs: dict[str, Any]) -> tuple[float, float]:
 
 
 def main(stack_name: str = "lab") -> None:
-    outputs = Stack(stack_name).outputs()
-    node = next(n for n in outputs["nodes"] if "storage" in n["roles"])
-    print(f"storage bench on stack {stack_name}, node {node['name']}", flush=True)
+    outputs = parse_outputs(Stack(stack_name).outputs())
+    node = outputs.with_role("storage")[0].name
+    print(f"storage bench on stack {stack_name}, node {node}", flush=True)
     raw = dd_write(outputs, node)
     write, read = rados_bench(outputs, node, "rbd")
     put, get = s3_throughput(outputs)

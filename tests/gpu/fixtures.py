@@ -1,9 +1,9 @@
-"""The real H200 readings in ../shared/fixtures/gpu/h200 and variants derived from them.
+"""The real H200 readings in tests/fixtures/gpu/h200 and variants derived from them.
 
 Variants are made from the real `nvidia-smi -q -x` with ElementTree, never written by
 hand: 8 GPUs, MIG on, a pending row remap, uncorrectable ECC errors, a degraded PCIe
-link, fields an older driver does not print, and so on. Tests that need the readings skip
-with the reason when the shared fixtures are not beside the clone (CI has them).
+link, fields an older driver does not print, and so on. The readings are part of the
+repository, so a missing one is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -14,16 +14,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
-H200_DIR = REPO.parent / "shared" / "fixtures" / "gpu" / "h200"
+H200_DIR = REPO / "tests" / "fixtures" / "gpu" / "h200"
 
 
 def h200_file(name: str) -> Path:
     path = H200_DIR / name
     if not path.is_file():
-        pytest.skip(f"real GPU fixture {path} is absent (CI has ../shared beside the clone)")
+        raise FileNotFoundError(f"real GPU fixture {path.relative_to(REPO)} is missing")
     return path
 
 

@@ -15,8 +15,11 @@ from typing import Any
 
 import pytest
 
+from aidc import remote
 from aidc.configure import PlayResult, run_site
 from aidc.engine import REPO, Stack
+from aidc.inventory.build import build_inventory
+from aidc.inventory.contract import LabOutputs, NodeOut, parse_outputs
 from aidc.spec import load_file
 from aidc.targets.lab.layout import LabLayout, plan_layout
 from tests.integration import hostscan
@@ -28,47 +31,33 @@ STACKS = REPO / "stacks"
 @dataclass
 class Lab:
     stack: Stack
-    outputs: dict[str, Any]
+    outputs: LabOutputs
     before: hostscan.Snapshot
     destroyed: bool = False
 
     @property
     def key(self) -> str:
-        return str(self.outputs["ssh_key_path"])
+        return self.outputs.ssh_key_path
 
-    def node(self, name_part: str) -> dict[str, Any]:
-        return next(n for n in self.outputs["nodes"] if name_part in n["name"])
+    def node(self, name_part: str) -> NodeOut:
+        return next(n for n in self.outputs.nodes if name_part in n.name)
 
-    def ssh(
-        self, address: str, command: str, timeout: float = 30
-    ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["ssh", *ssh_options(self.key), f"root@{address}", command],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
+    def hostvars(self, name: str) -> dict[str, Any]:
+        """A node's inventory host variables: how Ansible, and so every test, reaches it."""
+        return build_inventory(self.outputs).hostvars[name]
+
+    def ssh(self, name: str, command: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+        """`command` on the node named `name` (its hostname), host key checked."""
+        return remote.run(self.hostvars(name), command, timeout=timeout)
 
     def refresh_outputs(self) -> None:
-        self.outputs = self.stack.outputs()
+        self.outputs = lab_outputs(self.stack)
 
 
-def ssh_options(key: str) -> list[str]:
-    return [
-        "-i",
-        key,
-        "-o",
-        "BatchMode=yes",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "LogLevel=ERROR",
-        "-o",
-        "ConnectTimeout=10",
-    ]
+def lab_outputs(stack: Stack) -> LabOutputs:
+    outputs = parse_outputs(stack.outputs())
+    assert isinstance(outputs, LabOutputs), outputs.target
+    return outputs
 
 
 def require_root() -> None:
@@ -87,13 +76,13 @@ def lab_stack() -> Stack:
 @pytest.fixture(scope="session")
 def lab(lab_stack: Stack) -> Iterator[Lab]:
     before = scan()
-    lab_stack.run("preview", timeout=300)
-    lab_stack.run("up", "--yes", "--skip-preview", timeout=1800)
-    handle = Lab(lab_stack, lab_stack.outputs(), before)
+    lab_stack.preview()
+    lab_stack.up()
+    handle = Lab(lab_stack, lab_outputs(lab_stack), before)
     yield handle
     # AIDC_KEEP_LAB=1 keeps it for the next run while working on the tests; CI never sets it.
     if not handle.destroyed and not os.environ.get("AIDC_KEEP_LAB"):
-        lab_stack.run("destroy", "--yes", "--skip-preview", timeout=900)
+        lab_stack.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -37,13 +37,10 @@ def test_gpu_roles_second_run_changes_nothing(lab: Lab, gpu_first_run: PlayResul
 
 
 def test_gpu_records_say_skipped_with_the_reason(lab: Lab, gpu_first_run: PlayResult) -> None:
-    node = lab.node("gpu-1")
+    node = lab.node("gpu-1").name
     for fact in ("aidc_gpu_validate", "aidc_nvidia_driver", "aidc_dcgm"):
-        answer = lab.ssh(node["ansible_host"], f"cat /etc/ansible/facts.d/{fact}.fact")
+        answer = lab.ssh(node, f"cat /etc/ansible/facts.d/{fact}.fact")
         assert answer.returncode == 0, answer.stderr
         record = json.loads(answer.stdout)
         assert record["result"] == REASON, (fact, record)
-    assert (
-        lab.ssh(node["ansible_host"], "test ! -e /etc/apt/preferences.d/aidc-nvidia").returncode
-        == 0
-    )
+    assert lab.ssh(node, "test ! -e /etc/apt/preferences.d/aidc-nvidia").returncode == 0

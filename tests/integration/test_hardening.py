@@ -15,24 +15,29 @@ admin sources), and the open ones are those of them where a service listens.
 from __future__ import annotations
 
 import functools
+import shlex
 import subprocess
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Address, ip_network
+from typing import Any
 
 import pytest
 import testinfra
 from testinfra.host import Host
 
+from aidc import remote
 from aidc.configure import PlayResult
 from aidc.targets.lab.layout import NodePlan
 from tests.integration import portscan
-from tests.integration.conftest import Lab, layout, ssh_options
+from tests.integration.conftest import Lab, layout
 
 pytestmark = pytest.mark.integration
 
 LAYOUT = layout()
 NODES = {n.hostname: n for n in LAYOUT.nodes}
 HOST_ADDRESS = str(LAYOUT.bridges[0].host.ip)
+# Each node's inventory host variables, filled by the hosts fixture from the live stack.
+HOSTVARS: dict[str, dict[str, Any]] = {}
 
 Control = Callable[[Host, NodePlan], None]
 CONTROLS: dict[str, Control] = {}
@@ -144,16 +149,8 @@ def _sshd_mode(host: Host, node: NodePlan) -> None:
 
 
 def _ssh_from_host(node: NodePlan, *options: str) -> subprocess.CompletedProcess[str]:
-    argv = ["ssh", "-o", "BatchMode=no", "-o", "StrictHostKeyChecking=no"]
-    argv += ["-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10", *options]
-    return subprocess.run(
-        [*argv, f"root@{node.address.ip}", "true"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    """A login attempt from the host with `options` first (they win), host key checked."""
+    return remote.run(HOSTVARS[node.hostname], "true", "-o", "BatchMode=no", *options, timeout=30)
 
 
 @control("sshd-refuses-password-login")
@@ -490,17 +487,17 @@ def hosts(
     lab: Lab, converged: PlayResult, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Host]]:
     assert converged.ok, converged.log.read_text()[-3000:]
-    extra = " ".join(ssh_options(lab.key))
+    HOSTVARS.update({name: lab.hostvars(name) for name in NODES})
     # One multiplexed SSH connection per node for the hundreds of probes.
     control_dir = tmp_path_factory.mktemp("ssh")
     yield {
         name: testinfra.get_host(
-            f"ssh://root@{node.address.ip}",
-            ssh_extra_args=extra,
+            f"ssh://{remote.destination(HOSTVARS[name])}",
+            ssh_extra_args=shlex.join(remote.ssh_options(HOSTVARS[name])),
             controlpath=str(control_dir / name),
             controlpersist=120,
         )
-        for name, node in NODES.items()
+        for name in NODES
     }
     for cached in (sshd_t, in_container, _sysctl_file, _blacklisted):
         cached.cache_clear()
@@ -596,7 +593,7 @@ def test_port_scan_equals_the_allowlist(
 ) -> None:
     node = NODES[target]
     seen = scan_from(source)[str(node.address.ip)]
-    declared = declared_ports(source, node, lab.outputs["cluster_vars"]["aidc_rgw_endpoint"])
+    declared = declared_ports(source, node, lab.outputs.cluster_vars.aidc_rgw_endpoint)
     assert seen.reachable == declared, (
         f"answering {_ranges(seen.reachable)} != declared {_ranges(declared)}"
     )
@@ -606,5 +603,5 @@ def test_port_scan_equals_the_allowlist(
 
 def test_admin_sources_are_the_host(lab: Lab) -> None:
     """The scans from the host test the admin rules: the lab's admin source is the host."""
-    sources = lab.outputs["cluster_vars"]["aidc_admin_sources"]
+    sources = lab.outputs.cluster_vars.aidc_admin_sources
     assert [IPv4Address(HOST_ADDRESS) in ip_network(s) for s in sources] == [True]

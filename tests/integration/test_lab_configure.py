@@ -7,21 +7,19 @@ import subprocess
 
 import pytest
 
-from aidc.configure import PlayResult, inventory_for, run_site
-from aidc.engine import REPO, engine_env
+from aidc.configure import PlayResult, ansible_env, inventory_for, run_site
+from aidc.engine import REPO
 from aidc.report import build_report
-from tests.integration.conftest import Lab
+from tests.integration.conftest import Lab, layout
 
 pytestmark = pytest.mark.integration
 
 
 def test_inventory_plugin_reads_the_live_stack(lab: Lab) -> None:
-    env = engine_env()
-    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
     result = subprocess.run(
         ["ansible-inventory", "-i", str(inventory_for("lab")), "--list"],
         cwd=REPO,
-        env=env,
+        env=ansible_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -33,15 +31,11 @@ def test_inventory_plugin_reads_the_live_stack(lab: Lab) -> None:
 
 
 def test_inventory_plugin_names_a_missing_stack(lab: Lab) -> None:
-    config = REPO / ".aidc" / "inventory" / "nosuchstack.pulumi.yml"
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(f"plugin: pulumi_stack\nstack: nosuchstack\nproject_dir: {REPO}\n")
-    env = engine_env()
-    env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
+    config = inventory_for("nosuchstack")
     result = subprocess.run(
         ["ansible-inventory", "-i", str(config), "--list"],
         cwd=REPO,
-        env=env,
+        env=ansible_env(),
         capture_output=True,
         text=True,
         check=False,
@@ -55,7 +49,9 @@ def first_run(converged: PlayResult) -> PlayResult:
 
 
 def test_site_converges(first_run: PlayResult) -> None:
-    assert first_run.ok, first_run.log.read_text()[-3000:]
+    assert first_run.ok, [str(f) for f in first_run.failures] or first_run.log.read_text()[-3000:]
+    assert set(first_run.changed) == {n.hostname for n in layout().nodes}, first_run.changed
+    assert (first_run.artifacts / "job_events").is_dir()
 
 
 def test_second_run_changes_nothing(lab: Lab, first_run: PlayResult) -> None:
@@ -73,7 +69,7 @@ def test_check_mode_has_no_failures(lab: Lab, first_run: PlayResult) -> None:
 def test_report_sees_every_node_configured(lab: Lab, first_run: PlayResult) -> None:
     report = build_report("lab", lab.stack.outputs(), {})
     assert len(report.nodes) == 6
-    assert all(n.reachable for n in report.nodes)
+    assert all(n.reachable for n in report.nodes), [(n.name, n.error) for n in report.nodes]
     assert all("aidc_common" in n.facts for n in report.nodes), [n.facts for n in report.nodes]
     assert report.checks["configured (common role)"] == "6/6"
     assert report.checks["gpu gate"].startswith("skipped:")

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import subprocess
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from pulumi import automation as auto
 
+from aidc.engine import EngineError, Stack
 from aidc.targets.lab.ops import paths
 from tests.integration.conftest import Lab, scan, write_config
 
@@ -38,17 +41,18 @@ PROBE = (
 )
 
 
-def test_six_nodes_answer_ssh(lab: Lab) -> None:
-    assert {n["name"] for n in lab.outputs["nodes"]} == EXPECTED_NODES
+def test_six_nodes_answer_ssh_with_pinned_host_keys(lab: Lab) -> None:
+    assert {n.name for n in lab.outputs.nodes} == EXPECTED_NODES
     assert Path(lab.key).stat().st_mode & 0o777 == 0o600
-    for node in lab.outputs["nodes"]:
-        result = lab.ssh(node["ansible_host"], "hostname; systemctl is-system-running || true")
+    for node in lab.outputs.nodes:
+        assert "StrictHostKeyChecking=yes" in lab.hostvars(node.name)["ansible_ssh_common_args"]
+        result = lab.ssh(node.name, "hostname; systemctl is-system-running || true")
         assert result.returncode == 0, result.stderr
-        assert result.stdout.split()[0] == node["name"]
+        assert result.stdout.split()[0] == node.name
 
 
 def test_nodes_have_no_route_off_the_machine(lab: Lab) -> None:
-    result = lab.ssh(lab.node("gpu-1")["ansible_host"], "ip -4 route show default")
+    result = lab.ssh(lab.node("gpu-1").name, "ip -4 route show default")
     assert result.returncode == 0 and result.stdout.strip() == ""
 
 
@@ -71,17 +75,19 @@ def test_nodes_have_no_route_off_the_machine(lab: Lab) -> None:
 def test_firewall_between_roles(
     lab: Lab, source: str, destination: str, port: int, allowed: bool
 ) -> None:
-    dst = lab.node(destination)["ansible_host"]
+    dst = lab.node(destination)
     if port != 22:
-        assert lab.ssh(dst, LISTEN.format(port=port)).returncode == 0
+        assert lab.ssh(dst.name, LISTEN.format(port=port)).returncode == 0
         time.sleep(0.5)
-    result = lab.ssh(lab.node(source)["ansible_host"], PROBE.format(address=dst, port=port))
+    probe = PROBE.format(address=dst.ansible_host, port=port)
+    result = lab.ssh(lab.node(source).name, probe)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("open") is allowed, result.stdout
 
 
 def test_second_up_changes_nothing(lab: Lab) -> None:
-    lab.stack.run("up", "--yes", "--skip-preview", "--expect-no-changes", timeout=300)
+    result = lab.stack.up(expect_no_changes=True)
+    assert not result.changed, result.changes
 
 
 def _kill_node(lab: Lab, hostname: str) -> None:
@@ -94,37 +100,55 @@ def _kill_node(lab: Lab, hostname: str) -> None:
 
 def test_killed_node_is_noticed_and_recreated(lab: Lab) -> None:
     _kill_node(lab, "lab-storage-3")
-    lab.stack.run("refresh", "--yes", "--skip-preview", timeout=300)
-    preview = lab.stack.run("preview", "--diff", timeout=300)
-    assert "lab-storage-3" in preview.stdout and "create" in preview.stdout
-    lab.stack.run("up", "--yes", "--skip-preview", timeout=600)
-    assert lab.ssh(lab.node("storage-3")["ansible_host"], "true").returncode == 0
+    lab.stack.refresh()
+    preview = lab.stack.preview()
+    assert "create" in {s.op for s in preview.steps_for("lab-storage-3")}, preview.steps
+    lab.stack.up()
+    assert lab.ssh("lab-storage-3", "true").returncode == 0
+
+
+def _engine_processes() -> list[int]:
+    """The pids of CLI processes this test process started (the engine of a running op)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        comm, ppid = text.partition("(")[2].rpartition(")")[0], text.rpartition(")")[2].split()[1]
+        if comm == "pulumi" and int(ppid) == os.getpid():
+            pids.append(int(stat.parent.name))
+    return pids
 
 
 def test_interrupted_up_converges(lab: Lab) -> None:
     for hostname in ("lab-gpu-2", "lab-storage-2"):
         _kill_node(lab, hostname)
-    lab.stack.run("refresh", "--yes", "--skip-preview", timeout=300)
-    argv = ["pulumi", "up", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive"]
-    proc = subprocess.Popen(
-        argv,
-        cwd=lab.stack.cwd,
-        env=lab.stack.env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if "creating" in line and "nspawn" in line:
-            break
-    proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=600)
-    lab.stack.run("refresh", "--yes", "--skip-preview", "--clear-pending-creates", timeout=300)
-    lab.stack.run("up", "--yes", "--skip-preview", timeout=600)
-    lab.stack.run("up", "--yes", "--skip-preview", "--expect-no-changes", timeout=300)
-    for name in ("gpu-2", "storage-2"):
-        assert lab.ssh(lab.node(name)["ansible_host"], "true").returncode == 0
+    lab.stack.refresh()
+    creating = threading.Event()
+
+    def watch(event: auto.EngineEvent) -> None:
+        pre = event.resource_pre_event
+        if pre and str(pre.metadata.op.value) == "create" and "nspawn" in pre.metadata.urn:
+            creating.set()
+
+    # An up in another thread that SIGINT (Ctrl-C) interrupts while it creates a node.
+    def up() -> None:
+        with contextlib.suppress(EngineError):  # interrupted: the engine reports the cancel
+            lab.stack.up(on_event=watch)
+
+    worker = threading.Thread(target=up)
+    worker.start()
+    assert creating.wait(600), "the up never started creating a node"
+    for pid in _engine_processes():
+        os.kill(pid, signal.SIGINT)
+    worker.join(600)
+    assert not worker.is_alive(), "the interrupted up did not stop"
+    lab.stack.refresh(clear_pending_creates=True)
+    lab.stack.up()
+    assert not lab.stack.up(expect_no_changes=True).changed
+    for name in ("lab-gpu-2", "lab-storage-2"):
+        assert lab.ssh(name, "true").returncode == 0
 
 
 @pytest.mark.parametrize(
@@ -139,18 +163,18 @@ def test_spec_the_lab_cannot_honour_fails_in_preview(
 ) -> None:
     text = (lab.stack.cwd / "stacks" / "Pulumi.lab.yaml").read_text().replace(change, message)
     config = write_config(tmp_path, text)
-    bad = type(lab.stack)("lab-bad", env=lab.stack.env)
+    bad = Stack("lab-bad", env=lab.stack.env)
     bad.ensure()
     before = scan("lab-bad")
     try:
-        result = bad.run("preview", "--config-file", str(config), check=False, timeout=300)
-        output = result.stdout + result.stderr
-        assert result.returncode != 0
+        with pytest.raises(EngineError) as failed:
+            bad.preview(config_file=config)
+        errors = failed.value.detail
         if "max_nodes" in message:
-            assert "pools: 6 nodes in all exceed lab.max_nodes (4)" in output
+            assert "pools: 6 nodes in all exceed lab.max_nodes (4)" in errors
         else:
-            assert "lab.suite: 'buster' is not allowed; allowed: 'bookworm' or 'trixie'" in output
-        assert "Traceback" not in output
+            assert "lab.suite: 'buster' is not allowed; allowed: 'bookworm' or 'trixie'" in errors
+        assert "Traceback" not in errors + failed.value.result.stdout
         assert scan("lab-bad").minus(before) == {}
     finally:
-        bad.run("stack", "rm", "--yes", "--force", check=False)
+        bad.remove(force=True, keep_config=False)

@@ -21,15 +21,14 @@ GOAL = 80
 def test_lynis_index_before_and_after_hardening(
     lab: Lab, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    hostname = lab.node("gpu-2")["name"]
+    hostname = lab.node("gpu-2").name
     outputs = replace_with_stock_node(lab.stack, hostname)
     lab.refresh_outputs()
-    node = next(n for n in outputs["nodes"] if n["name"] == hostname)
 
-    before, _ = audit(outputs, node)
+    before, _ = audit(outputs, hostname)
     play = run_site(lab.stack.name, "--limit", hostname, log_name="it-lynis")
     assert play.ok, play.log.read_text()[-3000:]
-    after, lost = audit(outputs, node)
+    after, lost = audit(outputs, hostname)
 
     with capsys.disabled():  # the figures belong in the CI log
         print(f"\nlynis hardening index on {hostname}: before {before}, after {after}")

@@ -75,7 +75,7 @@ def test_every_node_exporter_is_up(monitored: Lab) -> None:
 
 def test_exporters_bind_only_their_node_address(monitored: Lab) -> None:
     for node in LAYOUT.nodes:
-        result = monitored.ssh(str(node.address.ip), "ss -ltnH 'sport = :9100'")
+        result = monitored.ssh(node.hostname, "ss -ltnH 'sport = :9100'")
         assert result.returncode == 0, result.stderr
         assert [line.split()[3] for line in result.stdout.splitlines()] == [
             f"{node.address.ip}:9100"
@@ -83,7 +83,7 @@ def test_exporters_bind_only_their_node_address(monitored: Lab) -> None:
 
 
 def test_ceph_managers_are_scraped(monitored: Lab) -> None:
-    mons = monitored.outputs["cluster_vars"]["aidc_ceph_mon_hosts"]
+    mons = monitored.outputs.cluster_vars.aidc_ceph_mon_hosts
     seen = wait_for(
         "every ceph manager target up",
         lambda: (
@@ -102,16 +102,15 @@ def test_ceph_managers_are_scraped(monitored: Lab) -> None:
 
 
 def test_retention_and_scrape_interval_come_from_the_spec(monitored: Lab) -> None:
-    cluster_vars = monitored.outputs["cluster_vars"]
-    days = cluster_vars["aidc_monitoring_retention_days"]
+    cluster_vars = monitored.outputs.cluster_vars
+    days = cluster_vars.aidc_monitoring_retention_days
     flags = api("status/flags")
     assert flags["storage.tsdb.retention.time"] in {f"{days}d", f"{days // 7}w"}
     assert flags["web.listen-address"] == f"{MONITOR.address.ip}:9090"
     assert flags["web.enable-admin-api"] == "false"
     config = yaml.safe_load(api("status/config")["yaml"])
     assert (
-        config["global"]["scrape_interval"]
-        == f"{cluster_vars['aidc_monitoring_scrape_interval_s']}s"
+        config["global"]["scrape_interval"] == f"{cluster_vars.aidc_monitoring_scrape_interval_s}s"
     )
 
 
@@ -130,7 +129,7 @@ def _promtool_test(lab: Lab, name: str, document: dict[str, Any]) -> None:
     path = f"/tmp/aidc-rule-test-{name}.yml"
     text = yaml.safe_dump(document, sort_keys=False)
     command = f"printf %s {shlex.quote(text)} > {path} && promtool test rules {path}; rm -f {path}"
-    result = lab.ssh(str(MONITOR.address.ip), command)
+    result = lab.ssh(MONITOR.hostname, command)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -178,7 +177,6 @@ def test_gpu_missing_rule_from_the_inventory(monitored: Lab, gpus: int) -> None:
 def test_stopped_exporter_fires_node_down(monitored: Lab) -> None:
     node = next(n for n in LAYOUT.nodes if "storage" in n.roles)
     instance = f"{node.address.ip}:9100"
-    address = str(node.address.ip)
 
     def firing() -> list[dict[str, Any]] | None:
         alerts = [
@@ -189,7 +187,7 @@ def test_stopped_exporter_fires_node_down(monitored: Lab) -> None:
         return alerts if alerts and alerts[0]["state"] == "firing" else None
 
     assert firing() is None
-    assert monitored.ssh(address, f"systemctl stop {EXPORTER}").returncode == 0
+    assert monitored.ssh(node.hostname, f"systemctl stop {EXPORTER}").returncode == 0
     try:
         wait_for(
             f"{instance} down", lambda: targets("node")[instance]["health"] == "down" or None, 90
@@ -198,7 +196,7 @@ def test_stopped_exporter_fires_node_down(monitored: Lab) -> None:
         assert alert["labels"]["node"] == node.hostname
         assert alert["labels"]["severity"] == "critical"
     finally:
-        assert monitored.ssh(address, f"systemctl start {EXPORTER}").returncode == 0
+        assert monitored.ssh(node.hostname, f"systemctl start {EXPORTER}").returncode == 0
     wait_for(
         f"{instance} up again", lambda: targets("node")[instance]["health"] == "up" or None, 90
     )

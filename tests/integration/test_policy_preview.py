@@ -4,7 +4,6 @@ between roles, or whose Ceph pools keep two copies, makes the preview fail namin
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aidc.engine import REPO, Stack
+from aidc.engine import REPO, EngineError, EngineResult, Stack
 from tests.integration.conftest import Lab
 
 pytestmark = pytest.mark.integration
@@ -20,8 +19,9 @@ pytestmark = pytest.mark.integration
 STACKS = REPO / "stacks"
 
 
-def output(result: subprocess.CompletedProcess[str]) -> str:
-    return result.stdout + result.stderr
+def violations(failed: EngineError | EngineResult) -> dict[str, tuple[str, str]]:
+    """Each violated policy: (enforcement level, message), from the engine's policy events."""
+    return {v.policy: (v.level, v.message) for v in failed.violations}
 
 
 def open_between_roles(spec: dict[str, Any]) -> None:
@@ -63,14 +63,13 @@ def policy_stack(lab: Lab) -> Iterator[Stack]:
     stack = Stack("lab-policy", env=lab.stack.env)
     stack.ensure()
     yield stack
-    stack.run("stack", "rm", "--yes", "--force", check=False)
+    stack.remove(force=True, keep_config=False)
 
 
 def test_the_example_lab_passes_the_pack(lab: Lab) -> None:
-    result = lab.stack.run("preview", "--policy-pack", "policies", check=False, timeout=600)
-    assert result.returncode == 0, output(result)[-3000:]
-    assert "aidc@" in result.stdout
-    assert "AIDC-" not in output(result)
+    result = lab.stack.preview(policy_packs=["policies"])
+    assert [p.split("|")[0] for p in result.policy_packs] == ["aidc"], result.policy_packs
+    assert violations(result) == {}
 
 
 @pytest.mark.parametrize(("breaks", "policy", "message"), BROKEN, ids=[b[1] for b in BROKEN])
@@ -82,18 +81,10 @@ def test_a_config_breaking_a_mandatory_rule_fails_preview(
     message: str,
 ) -> None:
     config = bad_config(tmp_path, breaks)
-    result = policy_stack.run(
-        "preview",
-        "--policy-pack",
-        "policies",
-        "--config-file",
-        str(config),
-        check=False,
-        timeout=600,
-    )
-    assert result.returncode != 0
-    text = output(result)
-    assert f"[mandatory]  {policy}" in text, text[-3000:]
+    with pytest.raises(EngineError) as failed:
+        policy_stack.preview(policy_packs=["policies"], config_file=config)
+    level, text = violations(failed.value)[policy]
+    assert level == "mandatory"
     assert message in text
 
 
@@ -101,16 +92,7 @@ def test_policy_config_sets_a_rules_enforcement(policy_stack: Stack, tmp_path: P
     config = bad_config(tmp_path, open_between_roles)
     levels = tmp_path / "policy-config.json"
     levels.write_text('{"lab-firewall-default-deny": "advisory"}')
-    result = policy_stack.run(
-        "preview",
-        "--policy-pack",
-        "policies",
-        "--policy-pack-config",
-        str(levels),
-        "--config-file",
-        str(config),
-        check=False,
-        timeout=600,
+    result = policy_stack.preview(
+        policy_packs=["policies"], policy_pack_configs=[levels], config_file=config
     )
-    assert result.returncode == 0, output(result)[-3000:]
-    assert "[advisory]  lab-firewall-default-deny" in output(result)
+    assert violations(result)["lab-firewall-default-deny"][0] == "advisory"

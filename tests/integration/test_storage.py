@@ -23,6 +23,7 @@ import pytest
 
 from aidc.configure import PlayResult, run_site
 from aidc.engine import REPO
+from aidc.inventory.contract import NodeOut
 from tests.integration.conftest import Lab
 
 boto3 = pytest.importorskip("boto3")
@@ -43,13 +44,13 @@ def storage(lab: Lab) -> PlayResult:
     return result
 
 
-def _storage_nodes(lab: Lab) -> list[dict[str, Any]]:
-    return [n for n in lab.outputs["nodes"] if "storage" in n["roles"]]
+def _storage_nodes(lab: Lab) -> list[NodeOut]:
+    return list(lab.outputs.with_role("storage"))
 
 
-def _ceph(lab: Lab, command: str, node: dict[str, Any] | None = None) -> Any:
+def _ceph(lab: Lab, command: str, node: NodeOut | None = None) -> Any:
     target = node or _storage_nodes(lab)[0]
-    done = lab.ssh(target["ansible_host"], f"ceph {command} --format json", timeout=60)
+    done = lab.ssh(target.name, f"ceph {command} --format json", timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -66,7 +67,7 @@ def _wait(what: str, probe: Callable[[], T | None], timeout: float) -> T:
 
 
 def _creds(lab: Lab, purpose: str) -> dict[str, str]:
-    path = SECRETS / f"{lab.outputs['cluster_vars']['aidc_cluster_name']}-rgw-{purpose}.json"
+    path = SECRETS / f"{lab.outputs.cluster_vars.aidc_cluster_name}-rgw-{purpose}.json"
     assert path.stat().st_mode & 0o777 == 0o600, f"{path} is not 0600"
     data: dict[str, str] = json.loads(path.read_text())
     return data
@@ -76,7 +77,7 @@ def _s3(lab: Lab, purpose: str, secret: str | None = None) -> Any:
     creds = _creds(lab, purpose)
     return boto3.client(
         "s3",
-        endpoint_url=lab.outputs["cluster_vars"]["aidc_rgw_endpoint"],
+        endpoint_url=lab.outputs.cluster_vars.aidc_rgw_endpoint,
         aws_access_key_id=creds["access_key"],
         aws_secret_access_key=secret or creds["secret_key"],
         region_name="us-east-1",
@@ -85,8 +86,9 @@ def _s3(lab: Lab, purpose: str, secret: str | None = None) -> Any:
 
 
 def _bucket(lab: Lab, purpose: str) -> str:
-    buckets: list[dict[str, Any]] = lab.outputs["cluster_vars"]["aidc_buckets"]
-    return next(str(b["name"]) for b in buckets if b["purpose"] == purpose)
+    bucket = lab.outputs.cluster_vars.bucket(purpose)
+    assert bucket is not None, f"no {purpose} bucket in the stack outputs"
+    return bucket.name
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,7 @@ def test_pools_are_replicated_three_two(lab: Lab, storage: PlayResult) -> None:
 
 def test_cephx_and_msgr2_secure(lab: Lab, storage: PlayResult) -> None:
     node = _storage_nodes(lab)[0]
-    conf = lab.ssh(node["ansible_host"], "cat /etc/ceph/ceph.conf").stdout
+    conf = lab.ssh(node.name, "cat /etc/ceph/ceph.conf").stdout
     for line in (
         "auth_cluster_required = cephx",
         "auth_client_required = cephx",
@@ -129,21 +131,22 @@ def test_cephx_and_msgr2_secure(lab: Lab, storage: PlayResult) -> None:
         assert line in conf
     for mon in _ceph(lab, "mon dump")["mons"]:
         assert "v2" in {a["type"] for a in mon["public_addrs"]["addrvec"]}
-    fact = json.loads(
-        lab.ssh(node["ansible_host"], "cat /etc/ansible/facts.d/aidc_ceph.fact").stdout
-    )
+    fact = json.loads(lab.ssh(node.name, "cat /etc/ansible/facts.d/aidc_ceph.fact").stdout)
     assert fact["health"] == "HEALTH_OK" and fact["osds_up"] == 3
 
 
 def test_keys_stay_off_the_log(lab: Lab, storage: PlayResult) -> None:
-    log = storage.log.read_text()
+    """Nothing the run leaves behind (its text output, its events) holds a secret key."""
+    files = [p for p in storage.artifacts.rglob("*") if p.is_file()]
+    assert storage.log in files
     for purpose in ("datasets", "checkpoints", "logs"):
-        assert _creds(lab, purpose)["secret_key"] not in log
+        secret = _creds(lab, purpose)["secret_key"]
+        assert [p.name for p in files if secret in p.read_text(errors="replace")] == []
 
 
 def test_buckets_from_the_spec_exist(lab: Lab, storage: PlayResult) -> None:
-    for bucket in lab.outputs["cluster_vars"]["aidc_buckets"]:
-        name, purpose = bucket["name"], bucket["purpose"]
+    for bucket in lab.outputs.cluster_vars.aidc_buckets:
+        name, purpose = bucket.name, bucket.purpose
         listed = {b["Name"] for b in _s3(lab, purpose).list_buckets()["Buckets"]}
         assert name in listed
 
@@ -190,8 +193,7 @@ def test_second_run_changes_nothing(lab: Lab, storage: PlayResult) -> None:
 
 def _node_props(lab: Lab, hostname: str) -> dict[str, Any]:
     """The node resource's inputs from the stack state, secrets in plain text."""
-    state = json.loads(lab.stack.run("stack", "export", "--show-secrets").stdout)
-    for resource in state["deployment"]["resources"]:
+    for resource in lab.stack.resources():
         outputs = resource.get("outputs") or {}
         if outputs.get("hostname") == hostname and "rootfs" in outputs:
             return {k: _plain(v) for k, v in outputs.items()}
@@ -226,7 +228,7 @@ def test_node_loss_keeps_data_and_recovers(
     s3, bucket = _s3(lab, "datasets"), _bucket(lab, "datasets")
     s3.put_object(Bucket=bucket, Key="survivor", Body=data[: 10 * 1000 * 1000])
     victim = _storage_nodes(lab)[-1]  # not the RGW host (the first storage node)
-    props = _node_props(lab, victim["name"])  # the lab names a node by its hostname
+    props = _node_props(lab, victim.name)  # the lab names a node by its hostname
     spec = NodeProvider()._spec(props)
     _halt(spec.state_dir)
     try:
@@ -243,7 +245,7 @@ def test_node_loss_keeps_data_and_recovers(
         assert hashlib.sha256(again).hexdigest() == digest
     finally:
         node_ops.start_node(spec)
-        node_ops.wait_for_ssh(victim["ansible_host"], 120)
+        node_ops.wait_for_ssh(victim.ansible_host, 120)
     _wait(
         "HEALTH_OK after the node came back",
         lambda: _ceph(lab, "health")["status"] == "HEALTH_OK",

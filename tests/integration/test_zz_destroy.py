@@ -10,11 +10,11 @@ pytestmark = pytest.mark.integration
 
 
 def test_destroy_leaves_nothing(lab: Lab) -> None:
-    lab.stack.run("destroy", "--yes", "--skip-preview", timeout=900)
+    lab.stack.destroy()
     lab.destroyed = True
     after = scan()
     # The lab's own objects must all be gone; netns are host-wide, so compare with before.
     left = {k: sorted(v) for k, v in vars(after).items() if v and k != "netns"}
     assert left == {}
     assert after.netns <= lab.before.netns
-    assert lab.stack.run("stack", "output", "--json").stdout.strip() in ("{}", "")
+    assert lab.stack.outputs() == {}

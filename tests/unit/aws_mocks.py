@@ -247,8 +247,8 @@ def run_program(
 
 
 def run_cluster(cluster: Any) -> Run:
-    """`aidc.targets.aws.build(cluster)` as a Pulumi program under mocks."""
-    from aidc.targets.aws import build
+    """The program body (`aidc.program.build`) for an aws cluster, under mocks."""
+    from aidc.program import build
 
     return run_program(lambda: build(cluster))
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aidc.spec import load_spec
+from aidc.spec import Cluster, SpecError, load_spec
 from aidc.targets.aws.firewall import plan_rules
 from aidc.targets.aws.layout import AwsLayoutError, plan_layout
 
@@ -62,19 +62,44 @@ def test_placement_groups_only_for_multi_node_efa_pools(
     assert layout_of(spec).pools[1].placement_group is placement
 
 
-def test_problems_are_all_listed() -> None:
+def test_what_the_layout_cannot_place_is_refused_at_load_all_at_once() -> None:
     spec = raw("aws-p5")
     spec["pools"][2]["autoscaling"] = True
     spec["networks"].append({"name": "empty", "cidr": "10.9.0.0/16"})
     spec["pools"][0]["network"] = "empty"
-    cluster, _ = load_spec(spec)
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    paths = [p.path for p in caught.value.problems]
+    assert paths == [
+        "pools[1].network",
+        "pools[2].network",
+        "networks[1].subnets",
+        "pools[2].autoscaling",
+    ], str(caught.value)
+
+
+def test_layout_of_an_unchecked_spec_fails_loudly() -> None:
+    """A spec that skipped load_spec gets an error naming each broken invariant."""
+    spec = raw("aws-p5")
+    spec["pools"][2]["autoscaling"] = True
+    spec["networks"].append({"name": "other", "cidr": "10.9.0.0/16"})
+    spec["pools"][0]["network"] = "other"
     with pytest.raises(AwsLayoutError) as caught:
+        plan_layout(Cluster.model_validate(spec))
+    assert caught.value.problems == (
+        "pools: run on networks other, vpc; the layout needs one",
+        "pools: 'storage' autoscales; the layout needs the OSD hosts",
+    )
+    spec["pools"][0]["network"] = "vpc"
+    spec["networks"][0]["subnets"] = []
+    with pytest.raises(AwsLayoutError, match="networks: 'vpc' has no subnets"):
+        plan_layout(Cluster.model_validate(spec))
+
+
+def test_the_aws_layout_refuses_a_lab_spec() -> None:
+    cluster, _ = load_spec(raw("lab"))
+    with pytest.raises(AwsLayoutError, match="target: is 'lab'; the aws components build"):
         plan_layout(cluster)
-    text = str(caught.value)
-    assert len(caught.value.problems) == 3, text
-    assert "put every pool on one network" in text
-    assert "networks[1].subnets: is empty" in text
-    assert "storage.ceph.osd_pool" in text
 
 
 def test_duplicate_flows_become_one_rule() -> None:

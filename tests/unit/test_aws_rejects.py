@@ -1,6 +1,6 @@
 """Bad input stops the aws program before any resource is registered, with a message that
-names the field. The program runs the way Pulumi runs it: the spec comes from stack config
-(`aidc:cluster`), is read by the program's `read_cluster`, and handed to `build`."""
+names the field. The program runs the way Pulumi runs it: `aidc.program.main` reads the spec
+from stack config (`aidc:cluster`) and validates it with the same rules as `aidc validate`."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ import pulumi
 import pytest
 import yaml
 
-from aidc.program import read_cluster
-from aidc.spec import Cluster, load_spec
-from aidc.targets.aws import build
+from aidc import program
+from aidc.spec import Cluster
 from tests.unit.aws_mocks import Run, run_program
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -27,12 +26,8 @@ def raw(stack: str = "aws-p5") -> dict[str, Any]:
     return spec
 
 
-def program() -> None:
-    build(read_cluster())
-
-
 def run_from_config(spec: dict[str, Any]) -> Run:
-    return run_program(program, config={"aidc:cluster": json.dumps(spec)})
+    return run_program(program.main, config={"aidc:cluster": json.dumps(spec)})
 
 
 def rejected(spec: dict[str, Any]) -> tuple[str, Run]:
@@ -82,20 +77,7 @@ def test_every_problem_is_reported_at_once() -> None:
     assert run.resources == []
 
 
-def unchecked(spec: dict[str, Any]) -> Cluster:
-    """A Cluster that skipped the cross-field rules (built by hand, not by load_spec)."""
-    return Cluster.model_validate(spec)
-
-
-def test_build_itself_refuses_what_the_loader_would_have() -> None:
-    spec = raw()
-    spec["pools"][0]["efa"] = True
-    with pytest.raises(pulumi.RunError, match=r"pools\[0\]\.efa: m7i\.2xlarge does not support"):
-        run_program(lambda: build(unchecked(spec)))
-
-
-def test_build_refuses_pools_on_two_networks() -> None:
-    spec = raw()
+def other_network(spec: dict[str, Any]) -> dict[str, Any]:
     spec["networks"].append(
         {
             "name": "other",
@@ -103,25 +85,38 @@ def test_build_refuses_pools_on_two_networks() -> None:
             "subnets": [{"name": "a", "cidr": "10.1.0.0/20", "zone": "us-east-1a"}],
         }
     )
+    return spec
+
+
+def test_pools_on_two_networks_are_refused_before_any_resource() -> None:
+    spec = other_network(raw())
     spec["pools"][2]["network"] = "other"
-    cluster, _ = load_spec(spec)
-    with pytest.raises(pulumi.RunError, match="put every pool on one network") as caught:
-        run_program(lambda: build(cluster))
-    assert caught.value.run.resources == []  # type: ignore[attr-defined]
+    message, run = rejected(spec)
+    assert "pools[2].network: is 'other', but pools[0] runs on 'vpc'" in message
+    assert run.resources == []
 
 
-def test_build_refuses_an_autoscaling_ceph_pool() -> None:
+def test_a_network_without_subnets_is_refused_before_any_resource() -> None:
+    spec = raw()
+    spec["networks"][0]["subnets"] = []
+    message, run = rejected(spec)
+    assert "networks[0].subnets: is empty, but pools run on this network" in message
+    assert run.resources == []
+
+
+def test_an_autoscaling_ceph_pool_is_refused_before_any_resource() -> None:
     spec = raw()
     spec["pools"][2]["autoscaling"] = True
-    cluster, _ = load_spec(spec)
-    with pytest.raises(pulumi.RunError, match=r"storage\.ceph\.osd_pool: pool 'storage'") as e:
-        run_program(lambda: build(cluster))
-    assert e.value.run.resources == []  # type: ignore[attr-defined]
+    message, run = rejected(spec)
+    assert "pools[2].autoscaling: is true, but the pool carries the Ceph OSDs" in message
+    assert run.resources == []
 
 
-def test_build_refuses_a_lab_spec() -> None:
-    lab = yaml.safe_load((STACKS / "Pulumi.lab.yaml").read_text())["config"]["aidc:cluster"]
-    cluster, _ = load_spec(lab)
-    with pytest.raises(pulumi.RunError, match="target: is 'lab'") as caught:
-        run_program(lambda: build(cluster))
+def test_build_of_an_unchecked_spec_stops_before_any_resource() -> None:
+    """A Cluster built by hand skips the rules; the layout still refuses what it cannot place."""
+    spec = other_network(raw())
+    spec["pools"][2]["network"] = "other"
+    cluster = Cluster.model_validate(spec)
+    with pytest.raises(pulumi.RunError, match="pools: run on networks other, vpc") as caught:
+        run_program(lambda: program.build(cluster))
     assert caught.value.run.resources == []  # type: ignore[attr-defined]

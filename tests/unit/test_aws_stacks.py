@@ -13,6 +13,7 @@ import pytest
 from aidc import catalog
 from aidc.inventory.build import build_inventory
 from aidc.inventory.clustervars import cluster_vars
+from aidc.inventory.contract import parse_outputs
 from aidc.spec import Cluster, all_nodes, load_file
 from aidc.targets.aws.images import UBUNTU_2404
 from tests.unit.aws_mocks import S3_PREFIX_LIST, UBUNTU_AMI, Registered, Run, run_cluster, tags_of
@@ -402,11 +403,15 @@ def test_private_nodes_jump_through_the_login_node(stack: tuple[Cluster, Run]) -
 
 def test_cluster_vars_come_from_the_shared_builder(stack: tuple[Cluster, Run]) -> None:
     cluster, run = stack
+    parsed = parse_outputs(run.outputs)
     nodes = run.outputs["nodes"]
     got = run.outputs["cluster_vars"]
     flows = got["aidc_firewall_flows"]
-    assert got == cluster_vars(
-        cluster, nodes, flows, [str(c) for c in cluster.firewall.admin_cidrs]
+    assert parsed.cluster_vars == cluster_vars(
+        cluster,
+        parsed.nodes,
+        parsed.cluster_vars.aidc_firewall_flows,
+        [str(c) for c in cluster.firewall.admin_cidrs],
     )
     assert got["aidc_target"] == "aws"
     assert sorted(got["aidc_monitoring_targets"]) == sorted(n["ansible_host"] for n in nodes)

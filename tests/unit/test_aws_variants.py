@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from aidc.spec import Cluster, load_spec
-from aidc.targets.aws import plan_layout
+from aidc.targets.aws.layout import plan_layout
 from tests.unit.aws_mocks import UBUNTU_AMI, Run, fake_public_ip, run_cluster, tags_of
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"

@@ -46,6 +46,23 @@ def test_validate_reports_each_problem(tmp_path: Path, lab_spec: dict[str, Any])
     assert "Traceback" not in result.stderr
 
 
+def test_validate_and_plan_refuse_what_the_target_cannot_build(
+    tmp_path: Path, lab_spec: dict[str, Any]
+) -> None:
+    """The target's rules run in the CLI too: a pool larger than the lab's address block."""
+    lab_spec["lab"]["max_nodes"] = 64
+    lab_spec["pools"][1]["count"] = 17
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(lab_spec))
+    expected = [
+        "pools[1].count: 17 is more than the 16 addresses the lab gives each pool; at most 16"
+    ]
+    for command in ("validate", "plan"):
+        result = aidc(command, str(path))
+        assert (result.returncode, result.stderr.splitlines()) == (2, expected), command
+        assert result.stdout == ""
+
+
 def test_validate_missing_file(tmp_path: Path) -> None:
     result = aidc("validate", str(tmp_path / "nope.yaml"))
     assert result.returncode == 2

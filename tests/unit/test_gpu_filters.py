@@ -1,5 +1,6 @@
-"""The roles' controller-side filters: thin adapters over aidc.catalog.gpustack and
-aidc.gpu.gate, loaded the way Ansible loads them (by file path)."""
+"""The collection's controller-side filters (aidc.cluster.gpu_stack, gpu_gate, gpu_known_sku):
+thin adapters over aidc.catalog.gpustack and aidc.gpu.gate, loaded from their files in
+plugins/filter/."""
 
 from __future__ import annotations
 
@@ -14,21 +15,19 @@ from ansible.errors import AnsibleFilterError
 from aidc.gpu.nvidia_smi import gather
 from tests.gpu.fixtures import h200_file, h200_microbench, h200_xml
 
-ROLES = Path(__file__).resolve().parents[2] / "roles"
+FILTERS = Path(__file__).resolve().parents[2] / "plugins" / "filter"
 
 
 def _plugin(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"filter_{path.parent.parent.name}", path)
+    spec = importlib.util.spec_from_file_location(f"filter_{path.stem}", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-def _filters(role: str, name: str) -> dict[str, Any]:
-    filters: dict[str, Any] = (
-        _plugin(ROLES / role / "filter_plugins" / name).FilterModule().filters()
-    )
+def _filters(name: str) -> dict[str, Any]:
+    filters: dict[str, Any] = _plugin(FILTERS / name).FilterModule().filters()
     return filters
 
 
@@ -38,9 +37,8 @@ def _facts() -> dict[str, Any]:
     return dict(facts)
 
 
-@pytest.mark.parametrize("role", ["nvidia_driver", "dcgm"])
-def test_gpu_stack_filter(role: str) -> None:
-    stack = _filters(role, "aidc_gpu_stack.py")["aidc_gpu_stack"]
+def test_gpu_stack_filter() -> None:
+    stack = _filters("gpu_stack.py")["gpu_stack"]
     good = stack({"branch": "580", "sku": "h200-sxm", "kernel_modules": "", "driver": ""})
     assert good["ok"] and good["fabric_manager_needed"] and good["driver"] == "580.95.05"
     bad = stack({"branch": "580", "dcgm": "3.3.9"})
@@ -51,8 +49,8 @@ def test_gpu_stack_filter(role: str) -> None:
 
 def test_gate_filter_passes_the_fixture() -> None:
     h200_file("nvidia-smi-q.xml")
-    filters = _filters("gpu_validate", "aidc_gpu_gate.py")
-    verdict = filters["aidc_gpu_gate"](
+    filters = _filters("gpu_gate.py")
+    verdict = filters["gpu_gate"](
         _facts(), sku="h200-sxm", expected_count="1", bench=h200_microbench()
     )
     assert verdict["result"] == "pass" and verdict["sku"] == "h200-sxm"
@@ -61,7 +59,7 @@ def test_gate_filter_passes_the_fixture() -> None:
 
 
 def test_gate_filter_judges_what_it_is_given() -> None:
-    gate = _filters("gpu_validate", "aidc_gpu_gate.py")["aidc_gpu_gate"]
+    gate = _filters("gpu_gate.py")["gpu_gate"]
     assert gate(_facts(), expected_count=8)["result"].startswith("fail: gpu_count: 1 GPU")
     missing = gate(_facts(), bench={"error": "python3 cannot import torch"}, bench_required=True)
     assert "benchmark did not run: python3 cannot import torch" in missing["result"]
@@ -73,5 +71,5 @@ def test_gate_filter_judges_what_it_is_given() -> None:
 
 
 def test_known_sku_filter() -> None:
-    known = _filters("gpu_validate", "aidc_gpu_gate.py")["aidc_gpu_known_sku"]
+    known = _filters("gpu_gate.py")["gpu_known_sku"]
     assert known("h200-sxm") and not known("h300")

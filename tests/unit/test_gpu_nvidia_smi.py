@@ -1,5 +1,5 @@
-"""nvidia-smi / NVML / sysfs parsing (aidc.gpu.nvidia_smi, shipped as the nvidia_gpu_facts
-module's module_utils) on the real H200 readings and variants derived from them."""
+"""nvidia-smi / NVML / sysfs parsing (aidc.gpu.nvidia_smi, shipped as the module_utils of the
+aidc.cluster.nvidia_gpu_facts module) on the real H200 readings and variants derived from them."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ import pytest
 
 from aidc.gpu import nvidia_smi
 from aidc.gpu.nvidia_smi import gather, parse_nvlink_status, parse_xml, pci_devices
+from tests.ansible_cli import collections_path
 from tests.gpu import fixtures
 from tests.gpu.fixtures import edit, h200_xml, remove, set_text
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _one(xml: str) -> nvidia_smi.GpuFacts:
@@ -455,28 +454,13 @@ def test_fill_missing() -> None:
     }
 
 
-# --- one source, shipped to nodes by Ansible ---------------------------------------------
-
-
-@pytest.mark.parametrize("role", ["gpu_validate", "nvidia_driver", "dcgm"])
-def test_roles_ship_the_single_parser(role: str) -> None:
-    module_utils = REPO / "roles" / role / "module_utils" / "nvidia_smi.py"
-    library = REPO / "roles" / role / "library" / "nvidia_gpu_facts.py"
-    assert module_utils.is_symlink()
-    assert module_utils.resolve() == REPO / "src" / "aidc" / "gpu" / "nvidia_smi.py"
-    assert library.resolve() == REPO / "roles" / "gpu_validate" / "library" / "nvidia_gpu_facts.py"
-
-
-def test_the_benchmark_shipped_to_nodes_is_the_source() -> None:
-    shipped = REPO / "roles" / "gpu_validate" / "files" / "microbench.py"
-    assert shipped.resolve() == REPO / "src" / "aidc" / "gpu" / "microbench.py"
+# --- one source, shipped to nodes by Ansible (tests/unit/test_collection.py checks the copy)
 
 
 def _ansible_module(tmp_path: Path, *args: str) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update(
-        ANSIBLE_LIBRARY=str(REPO / "roles" / "gpu_validate" / "library"),
-        ANSIBLE_MODULE_UTILS=str(REPO / "roles" / "gpu_validate" / "module_utils"),
+        ANSIBLE_COLLECTIONS_PATH=str(collections_path()),
         ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
         ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
@@ -493,7 +477,7 @@ def _ansible_module(tmp_path: Path, *args: str) -> dict[str, Any]:
             "-e",
             f"ansible_python_interpreter={sys.executable}",
             "-m",
-            "nvidia_gpu_facts",
+            "aidc.cluster.nvidia_gpu_facts",
             *args,
         ],
         capture_output=True,
@@ -509,8 +493,8 @@ def _ansible_module(tmp_path: Path, *args: str) -> dict[str, Any]:
 
 
 def test_the_module_as_ansible_ships_it(tmp_path: Path) -> None:
-    """The module runs through Ansible's packing (module_utils symlink included), in check
-    mode, reading a stand-in nvidia-smi that prints the real H200 XML."""
+    """The collection's module runs through Ansible's packing (its module_utils included), in
+    check mode, reading a stand-in nvidia-smi that prints the real H200 XML."""
     xml = tmp_path / "q.xml"
     xml.write_text(h200_xml())
     fake = tmp_path / "nvidia-smi"

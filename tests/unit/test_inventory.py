@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from aidc.inventory import InventoryError, build_inventory
+from aidc.inventory import InventoryError, build_inventory, parse_outputs
 from aidc.spec import load_spec
 from tests.ansible_cli import inventory_list, inventory_run
 from tests.unit.aws_mocks import run_cluster
@@ -25,7 +25,8 @@ def ansible_inventory(tmp_path: Path, outputs: dict[str, Any]) -> dict[str, Any]
     (tmp_path / "outputs.json").write_text(json.dumps(outputs))
     config = tmp_path / "test.pulumi.yml"
     config.write_text(
-        f"plugin: pulumi_stack\nstack: recorded\noutputs_file: {tmp_path / 'outputs.json'}\n"
+        "plugin: aidc.cluster.pulumi_stack\nstack: recorded\n"
+        f"outputs_file: {tmp_path / 'outputs.json'}\n"
     )
     return inventory_list(config)
 
@@ -68,8 +69,12 @@ def test_no_secret_reaches_the_inventory() -> None:
 
 
 def test_aws_jump_host() -> None:
-    inv = build_inventory(recorded("aws"))
-    assert inv.hostvars["p5-gpu-1"]["ansible_ssh_common_args"] == "-o ProxyJump=ubuntu@203.0.113.7"
+    outputs = recorded("aws")
+    inv = build_inventory(outputs)
+    login = next(n for n in outputs["nodes"] if n["name"] == "p5-login-1")
+    jump = f"-o ProxyJump=ubuntu@{login['public_ip']}"
+    assert inv.hostvars["p5-gpu-1"]["ansible_ssh_common_args"] == jump
+    assert inv.hostvars["p5-login-1"]["ansible_host"] == login["public_ip"]
     assert "ansible_ssh_common_args" not in inv.hostvars["p5-login-1"]
     assert inv.groups["monitor"] == ["p5-login-1"]
 
@@ -78,11 +83,16 @@ def test_aws_jump_host() -> None:
     ("outputs", "message"),
     [
         ({}, "the stack has no outputs; run `pulumi up` for it first"),
-        ({"target": "lab"}, "the stack outputs have no `nodes`; is this an aidc stack?"),
+        ({"target": "lab"}, "the stack outputs carry no contract_version"),
+        (
+            {"contract_version": 1, "target": "lab"},
+            "the stack outputs do not fit output contract 1 \\(target lab\\):\n"
+            "nodes: Field required",
+        ),
     ],
 )
 def test_clear_errors(outputs: dict[str, Any], message: str) -> None:
-    with pytest.raises(InventoryError, match=message.replace("`", ".").replace("?", ".")):
+    with pytest.raises(InventoryError, match=message.replace("`", ".")):
         build_inventory(outputs)
 
 
@@ -93,16 +103,18 @@ def test_plugin_through_ansible(tmp_path: Path, target: str) -> None:
     hostvars = data["_meta"]["hostvars"]
     assert set(hostvars) == {n["name"] for n in outputs["nodes"]}
     assert set(data["aidc"]["children"]) >= {"gpu", "storage", "login", "monitor"}
-    first = outputs["nodes"][0]
-    assert (hostvars[first["name"]]["ansible_host"]) == first["ansible_host"]
-    cluster_name = hostvars[first["name"]]["aidc_cluster_name"]
+    first = parse_outputs(outputs).nodes[0]
+    assert hostvars[first.name]["ansible_host"] == first.connect_address
+    cluster_name = hostvars[first.name]["aidc_cluster_name"]
     assert cluster_name == outputs["cluster_vars"]["aidc_cluster_name"]
 
 
 def test_plugin_reports_missing_outputs(tmp_path: Path) -> None:
     (tmp_path / "outputs.json").write_text("{}")
     config = tmp_path / "empty.pulumi.yml"
-    config.write_text(f"plugin: pulumi_stack\nstack: x\noutputs_file: {tmp_path}/outputs.json\n")
+    config.write_text(
+        f"plugin: aidc.cluster.pulumi_stack\nstack: x\noutputs_file: {tmp_path}/outputs.json\n"
+    )
     result = inventory_run(config, "--list", check=False)
     assert "the stack has no outputs" in result.stderr
 

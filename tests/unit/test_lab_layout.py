@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from aidc.spec import load_spec
+from aidc.spec import Cluster, load_spec
+from aidc.spec.rules import check
 from aidc.targets.lab.layout import LabLayoutError, plan_layout
 from aidc.targets.lab.ops.network import bridge_name
 
@@ -45,8 +46,37 @@ def test_bridge_names_fit_linux_limit() -> None:
     assert name != bridge_name("other", "cluster")
 
 
-def test_network_too_small(lab_spec: dict[str, Any]) -> None:
-    lab_spec["networks"][0]["cidr"] = "10.231.0.0/27"
-    cluster, _ = load_spec(lab_spec)
-    with pytest.raises(LabLayoutError, match=r"pools\[2\].count: the lab gives each pool 16"):
-        plan_layout(cluster, "lab")
+def small_spec(prefix: int, counts: list[int]) -> dict[str, Any]:
+    return {
+        "name": "t",
+        "target": "lab",
+        "lab": {"max_nodes": 64},
+        "monitoring": {"enabled": False},
+        "networks": [{"name": "net", "cidr": f"10.0.0.0/{prefix}"}],
+        "pools": [{"name": f"p{i}", "roles": ["cpu"], "count": n} for i, n in enumerate(counts)],
+    }
+
+
+@pytest.mark.parametrize("prefix", [24, 26, 27, 28, 29, 30, 31, 32])
+def test_the_rules_accept_exactly_what_the_layout_places(prefix: int) -> None:
+    for before in range(4):
+        for count in (1, 4, 5, 6, 15, 16, 17):
+            cluster = Cluster.model_validate(small_spec(prefix, [1] * before + [count]))
+            accepted = not [p for p in check(cluster) if p.severity == "error"]
+            try:
+                plan_layout(cluster, "lab")
+            except LabLayoutError:
+                placed = False
+            else:
+                placed = True
+            assert accepted == placed, (prefix, before, count)
+
+
+def test_layout_of_an_unchecked_spec_fails_loudly() -> None:
+    """A spec that skipped load_spec gets an error naming the broken invariant, not a crash."""
+    too_small = Cluster.model_validate(small_spec(27, [1, 1, 3]))
+    with pytest.raises(LabLayoutError, match="node t-p2-1 has no address in net"):
+        plan_layout(too_small, "lab")
+    no_bridge = Cluster.model_validate(small_spec(32, [1]))
+    with pytest.raises(LabLayoutError, match="has no address for the bridge"):
+        plan_layout(no_bridge, "lab")

@@ -12,11 +12,10 @@ from typing import Any
 
 import pytest
 import yaml
-from policies.registry import Finding, Res, evaluate
 
-from aidc.program import read_cluster
+from aidc.policy.registry import Finding, Res, evaluate
+from aidc.program import build, read_cluster
 from aidc.spec import load_file
-from aidc.targets.aws import build
 from tests.unit.aws_mocks import Run, run_cluster, run_program
 
 ROOT = Path(__file__).resolve().parents[2]

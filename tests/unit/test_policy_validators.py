@@ -9,8 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from policies import compute, iam, lab, network, storage, tags
-from policies.registry import REGISTRY, Res, evaluate, load_all, settings
+
+from aidc.catalog import instance_type
+from aidc.policy import compute, iam, lab, network, storage, tags
+from aidc.policy.catalog import load
+from aidc.policy.registry import REGISTRY, Res, evaluate, load_all, settings
 
 CFG = settings()
 TAGS = {"project": "aidc", "environment": "training", "aidc:cluster": "p5"}
@@ -328,8 +331,6 @@ def test_validator(
 
 
 def test_every_rule_has_a_validator_and_a_case() -> None:
-    from policies.catalog import load
-
     registry = load_all()
     covered = {c[0] for c in CASES} | set(STACK_CASES)
     for rule in load().rules:
@@ -465,3 +466,35 @@ def test_stack_validator(rule_id: str) -> None:
 
 def test_the_compliant_stack_has_no_finding_at_all() -> None:
     assert [str(f) for f in evaluate(STACK, {"aidc:cluster": SPEC})] == []
+
+
+def test_the_gpu_budget_counts_gpus_from_the_instance_catalog() -> None:
+    per_node = instance_type("p5.48xlarge").gpus
+    assert per_node > 0
+    fleet = [
+        Res(compute.INSTANCE, f"gpu-{i}", {"instanceType": "p5.48xlarge", "tags": GPU_TAGS})
+        for i in range(3)
+    ] + [Res(compute.INSTANCE, "login", {"instanceType": "m7i.xlarge", "tags": TAGS})]
+    total = 3 * per_node
+    assert compute.gpu_budget(fleet, settings({"max_gpus": total})) == []
+    assert compute.gpu_budget(fleet, settings({"max_gpus": total - 1})) == [
+        (f"the stack has {total} GPUs, over the budget max_gpus={total - 1}", "")
+    ]
+
+
+def test_policy_config_gives_gpus_of_a_type_the_catalog_lacks() -> None:
+    node = [Res(compute.INSTANCE, "gpu-0", {"instanceType": "x9.gpu", "tags": GPU_TAGS})]
+    assert compute.gpu_budget(node, settings({"max_gpus": 0})) == []
+    counted = settings({"max_gpus": 3, "gpus_per_instance_type": {"x9.gpu": 4}})
+    assert compute.gpu_budget(node, counted) == [
+        ("the stack has 4 GPUs, over the budget max_gpus=3", "")
+    ]
+
+
+def test_allowed_instance_types_default_to_the_instance_catalog() -> None:
+    for kind in ("p5.48xlarge", "g6e.xlarge", "i4i.4xlarge"):
+        instance_type(kind)  # the catalog knows it
+        assert compute.allowed_instance_types(compute.INSTANCE, {"instanceType": kind}, CFG) == []
+    assert compute.allowed_instance_types(compute.TEMPLATE, {"instanceType": "x9.gpu"}, CFG) == [
+        "instance type x9.gpu is not in allowed_instance_types"
+    ]

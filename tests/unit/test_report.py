@@ -1,10 +1,18 @@
-"""The report's one-line summaries over the roles' records."""
+"""The report: what each node answered to the facts run, and one-line summaries over the roles'
+records."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
-from aidc.report import NodeReport, _hardening
+import pytest
+
+from aidc import report
+from aidc.report import Answer, NodeReport, _hardening, answers, build_report, format_report
+
+DATA = Path(__file__).parent / "data"
 
 
 def _node(name: str, record: dict[str, Any] | None) -> NodeReport:
@@ -30,3 +38,39 @@ def test_hardening_summary_merges_nodes() -> None:
 
 def test_hardening_summary_without_records() -> None:
     assert _hardening([_node("a", None)]) == "not configured: hardening role not applied"
+
+
+def test_answers_keep_aidc_records_and_mark_unreadable_ones() -> None:
+    events = json.loads((DATA / "runner-events-facts.json").read_text())
+    said = answers(events)
+    assert said["alpha"].reachable
+    assert said["alpha"].facts["aidc_common"] == {"result": "ok", "version": 1}
+    assert said["alpha"].facts["aidc_broken"]["unreadable"].startswith("error loading facts")
+    assert "other" not in said["alpha"].facts  # not an aidc record
+    assert not said["gone"].reachable
+    assert "Connection refused" in said["gone"].error
+
+
+@pytest.fixture
+def lab_outputs() -> dict[str, Any]:
+    raw: dict[str, Any] = json.loads((DATA / "outputs-lab.json").read_text())
+    return raw
+
+
+def test_nodes_that_do_not_answer_are_reported_unreachable(
+    lab_outputs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [n["name"] for n in lab_outputs["nodes"]]
+    said = {name: Answer(True, {"aidc_common": {}}) for name in names[1:]}
+    said[names[1]] = Answer(False, {}, "ssh: connect to host: No route to host")
+    monkeypatch.setattr(report, "read_facts", lambda stack, on_event=None: said)
+    monkeypatch.setattr(report, "_answers", lambda url: "answers")
+    built = build_report("lab", lab_outputs, {})
+    reachable = {n.name: n.reachable for n in built.nodes}
+    assert reachable[names[0]] is False  # no answer at all
+    assert reachable[names[1]] is False
+    assert all(reachable[n] for n in names[2:])
+    assert built.checks["configured (common role)"] == f"{len(names) - 2}/{len(names)}"
+    text = format_report(built)
+    assert f"{names[1]}: unreachable: ssh: connect to host: No route to host" in text
+    assert f"{names[0]}: unreachable: no answer from Ansible" in text

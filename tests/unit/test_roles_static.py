@@ -1,7 +1,8 @@
 """Static checks of the Ansible content: lint clean, every role documented, FQCN only.
 
-ansible-lint (production profile) and yamllint on roles/, site.yml and inventory/,
-`ansible-playbook --syntax-check`, and for every role under roles/: each variable in
+ansible-lint (production profile) and yamllint on the collection (galaxy.yml, meta/, roles/,
+playbooks/), site.yml and inventory/, `ansible-playbook --syntax-check` against the collection
+built from this checkout, and for every role under roles/: each variable in
 defaults/main.yml is documented in meta/argument_specs.yml with the same default,
 each module is named by its FQCN, and names carry the role's prefix (common_ public,
 _common_ private data, __common_ registered results and loop variables).
@@ -19,14 +20,16 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.ansible_cli import ansible_env
+
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 ROLES = sorted(p for p in (REPO / "roles").iterdir() if (p / "tasks" / "main.yml").is_file())
-LINTED = ["roles/", "site.yml", "playbooks/", "inventory/"]
+LINTED = ["galaxy.yml", "meta/", "roles/", "site.yml", "playbooks/", "inventory/"]
 
 
 def _run(*argv: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
+    env = ansible_env({k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")})
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(
         [str(BIN / argv[0]), *argv[1:]],
@@ -95,9 +98,10 @@ def test_yamllint_strict() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_site_syntax_check() -> None:
+@pytest.mark.parametrize("playbook", ["site.yml", "aidc.cluster.site"])
+def test_site_syntax_check(playbook: str) -> None:
     result = _run(
-        "ansible-playbook", "--syntax-check", "site.yml", "-i", "inventory/onprem.example.yml"
+        "ansible-playbook", "--syntax-check", playbook, "-i", "inventory/onprem.example.yml"
     )
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -75,12 +75,64 @@ REQUIRED = [
 ]
 
 
+def _lab_pool_past_its_block(spec: dict[str, Any]) -> None:
+    spec["lab"]["max_nodes"] = 64
+    spec["pools"][1]["count"] = 17
+
+
+def _lab_network_too_small(spec: dict[str, Any]) -> None:
+    spec["networks"][0]["cidr"] = "10.231.0.0/28"
+
+
+def _lab_aws_field(spec: dict[str, Any]) -> None:
+    spec["pools"][0]["autoscaling"] = True
+
+
+def _aws_second_network(spec: dict[str, Any]) -> None:
+    spec["networks"].append(
+        {
+            "name": "other",
+            "cidr": "10.1.0.0/16",
+            "subnets": [{"name": "a", "cidr": "10.1.0.0/20", "zone": "us-east-1a"}],
+        }
+    )
+    spec["pools"][1]["network"] = "other"
+
+
+def _aws_no_subnets(spec: dict[str, Any]) -> None:
+    del spec["networks"][0]["subnets"]
+
+
+def _aws_autoscaling_osd_pool(spec: dict[str, Any]) -> None:
+    spec["pools"][2]["autoscaling"] = True
+
+
+def _aws_zone_elsewhere(spec: dict[str, Any]) -> None:
+    spec["networks"][0]["subnets"][0]["zone"] = "eu-west-1a"
+
+
+# Changes that only a target's own rules refuse (the layout could not place the result).
+TARGET_BREAKS = {
+    "lab": [_lab_pool_past_its_block, _lab_network_too_small, _lab_aws_field],
+    "aws": [_aws_second_network, _aws_no_subnets, _aws_autoscaling_osd_pool, _aws_zone_elsewhere],
+}
+
+
 @st.composite
 def invalid_specs(draw: st.DrawFn) -> dict[str, Any]:
     spec = copy.deepcopy(BASES[draw(st.sampled_from(sorted(BASES)))])
     kind = draw(
         st.sampled_from(
-            ["wrong_type", "bad_name", "huge_count", "unknown_key", "missing", "overlap", "bad_ref"]
+            [
+                "wrong_type",
+                "bad_name",
+                "huge_count",
+                "unknown_key",
+                "missing",
+                "overlap",
+                "bad_ref",
+                "target_rule",
+            ]
         )
     )
     if kind == "wrong_type":
@@ -101,6 +153,8 @@ def invalid_specs(draw: st.DrawFn) -> dict[str, Any]:
     elif kind == "overlap":
         first = spec["networks"][0]["cidr"]
         spec["networks"].append({"name": "dup", "cidr": first})
+    elif kind == "target_rule":
+        draw(st.sampled_from(TARGET_BREAKS[spec["target"]]))(spec)
     else:
         field = draw(st.sampled_from(["osd_pool", "flow"]))
         if field == "osd_pool":

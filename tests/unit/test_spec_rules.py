@@ -1,12 +1,21 @@
-"""Every validation rule: start from a valid example, change one field, assert the exact message."""
+"""Every validation rule, neutral and per target: start from a valid example, change one field,
+assert the exact message."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import typing
 from typing import Any
 
 import pytest
 
 from aidc.spec import SpecError, load_spec
+from aidc.spec.rules import RULES, TARGET_RULES, rules_for, target_rules
+from aidc.spec.types import Target
+from tests.conftest import STACKS
+
+STACK_OF: dict[Target, str] = {"lab": "lab", "aws": "aws-p5"}
 
 
 def problems(data: dict[str, Any]) -> list[str]:
@@ -108,11 +117,17 @@ def test_unknown_gpu(lab_spec: dict[str, Any]) -> None:
     assert "h200-sxm" in message
 
 
-def test_gpu_pool_without_gpu(lab_spec: dict[str, Any]) -> None:
+def test_lab_gpu_pool_without_gpu(lab_spec: dict[str, Any]) -> None:
     del lab_spec["pools"][1]["gpu"]
-    assert problems(lab_spec) == [
-        "pools[1].gpu: a pool with role gpu needs a GPU SKU; set gpu (or instance_type on aws)"
-    ]
+    (message,) = problems(lab_spec)
+    assert message.startswith(
+        "pools[1].gpu: a pool with role gpu needs a GPU SKU; allowed: a100-40gb, "
+    )
+
+
+def test_aws_gpu_pool_takes_its_gpu_from_the_instance_type(aws_spec: dict[str, Any]) -> None:
+    cluster, _ = load_spec(aws_spec)
+    assert cluster.pools[1].gpu is None and cluster.pools[1].instance_type == "p5.48xlarge"
 
 
 def test_aws_unknown_instance_type(aws_spec: dict[str, Any]) -> None:
@@ -180,11 +195,81 @@ def test_lab_rejects_aws_fields(lab_spec: dict[str, Any]) -> None:
     ]
 
 
-def test_lab_node_limit(lab_spec: dict[str, Any]) -> None:
-    lab_spec["pools"][2]["count"] = 20
-    lab_spec["storage"]["ceph"]["osd_pool"] = "storage"
+def test_lab_rejects_efa_and_autoscaling_each(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][1].update(efa=True, autoscaling=True)
     assert problems(lab_spec) == [
-        "pools: 23 nodes in all exceed lab.max_nodes (12); lower the counts or raise lab.max_nodes"
+        "pools[1].efa: applies only to target aws; set it false",
+        "pools[1].autoscaling: applies only to target aws; set it false",
+    ]
+
+
+def test_lab_node_limit(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][2]["count"] = 10
+    assert problems(lab_spec) == [
+        "pools: 13 nodes in all exceed lab.max_nodes (12); lower the counts or raise lab.max_nodes"
+    ]
+
+
+def test_lab_pool_holds_at_most_16_nodes(lab_spec: dict[str, Any]) -> None:
+    lab_spec["lab"]["max_nodes"] = 64
+    lab_spec["pools"][1]["count"] = 16
+    load_spec(lab_spec)
+    lab_spec["pools"][1]["count"] = 17
+    assert problems(lab_spec) == [
+        "pools[1].count: 17 is more than the 16 addresses the lab gives each pool; at most 16"
+    ]
+
+
+def test_lab_pool_past_the_end_of_its_network(lab_spec: dict[str, Any]) -> None:
+    lab_spec["networks"][0]["cidr"] = "10.231.0.0/27"
+    assert problems(lab_spec) == [
+        "pools[2].count: 3 does not fit: the lab places this pool's nodes from offset 42 "
+        "(16 addresses for each pool listed before it) of network 'cluster' (10.231.0.0/27), "
+        "whose last node address is at offset 30; use a network of /26 or larger"
+    ]
+
+
+def test_lab_pool_on_a_28_holds_five_nodes(lab_spec: dict[str, Any]) -> None:
+    lab_spec["networks"][0]["cidr"] = "10.231.0.0/28"
+    lab_spec["pools"] = [lab_spec["pools"][0] | {"count": 5}]
+    lab_spec["firewall"]["flows"] = []
+    lab_spec["storage"] = {}
+    load_spec(lab_spec)
+    lab_spec["pools"][0]["count"] = 6
+    assert problems(lab_spec) == [
+        "pools[0].count: 6 does not fit: the lab places this pool's nodes from offset 10 of "
+        "network 'cluster' (10.231.0.0/28), whose last node address is at offset 14; "
+        "at most 5 nodes, or a network of /27 or larger"
+    ]
+
+
+def test_lab_pool_too_large_for_block_and_network(lab_spec: dict[str, Any]) -> None:
+    lab_spec["lab"]["max_nodes"] = 64
+    lab_spec["networks"][0]["cidr"] = "10.231.0.0/27"
+    lab_spec["pools"][1]["count"] = 20
+    assert (
+        "pools[1].count: 20 does not fit: the lab places this pool's nodes from offset 26 "
+        "(16 addresses for each pool listed before it) of network 'cluster' (10.231.0.0/27), "
+        "whose last node address is at offset 30; "
+        "at most 5 nodes, or a network of /26 or larger with at most 16 nodes"
+    ) in problems(lab_spec)
+
+
+def test_lab_pool_on_a_network_without_node_addresses(lab_spec: dict[str, Any]) -> None:
+    lab_spec["networks"].append({"name": "tiny", "cidr": "10.232.0.0/31"})
+    lab_spec["pools"][0]["network"] = "tiny"
+    assert problems(lab_spec) == [
+        "networks[1].cidr: 10.232.0.0/31 leaves no address for the host's bridge; "
+        "use /30 or larger",
+        "pools[0].count: 1 does not fit: the lab places this pool's nodes from offset 10 of "
+        "network 'tiny' (10.232.0.0/31), which has none; use a network of /28 or larger",
+    ]
+
+
+def test_lab_network_needs_an_address_for_the_bridge(lab_spec: dict[str, Any]) -> None:
+    lab_spec["networks"].append({"name": "tiny", "cidr": "10.232.0.0/31"})
+    assert problems(lab_spec) == [
+        "networks[1].cidr: 10.232.0.0/31 leaves no address for the host's bridge; use /30 or larger"
     ]
 
 
@@ -192,6 +277,99 @@ def test_lab_unknown_suite(lab_spec: dict[str, Any]) -> None:
     lab_spec["lab"]["suite"] = "buster"
     assert problems(lab_spec) == [
         "lab.suite: 'buster' is not allowed; allowed: 'bookworm' or 'trixie'"
+    ]
+
+
+def test_aws_pools_on_two_networks(aws_spec: dict[str, Any]) -> None:
+    aws_spec["networks"].append(
+        {
+            "name": "other",
+            "cidr": "10.1.0.0/16",
+            "subnets": [{"name": "a", "cidr": "10.1.0.0/20", "zone": "us-east-1a"}],
+        }
+    )
+    aws_spec["pools"][2]["network"] = "other"
+    assert problems(aws_spec) == [
+        "pools[2].network: is 'other', but pools[0] runs on 'vpc'; the aws target builds one "
+        "VPC for the nodes (security groups do not span VPCs): use 'vpc'"
+    ]
+
+
+def test_aws_unset_network_is_the_first(aws_spec: dict[str, Any]) -> None:
+    aws_spec["networks"].append(
+        {
+            "name": "other",
+            "cidr": "10.1.0.0/16",
+            "subnets": [{"name": "a", "cidr": "10.1.0.0/20", "zone": "us-east-1a"}],
+        }
+    )
+    aws_spec["pools"][0]["network"] = "other"
+    assert problems(aws_spec) == [
+        f"pools[{i}].network: is unset, so 'vpc' (the first network), but pools[0] runs on "
+        "'other'; the aws target builds one VPC for the nodes (security groups do not span "
+        "VPCs): use 'other'"
+        for i in (1, 2)
+    ]
+
+
+@pytest.mark.parametrize("subnets", [[], None])
+def test_aws_network_of_the_pools_needs_subnets(
+    aws_spec: dict[str, Any], subnets: list[Any] | None
+) -> None:
+    if subnets is None:
+        del aws_spec["networks"][0]["subnets"]
+    else:
+        aws_spec["networks"][0]["subnets"] = subnets
+    assert problems(aws_spec) == [
+        "networks[0].subnets: is empty, but pools run on this network; list at least one "
+        "subnet with its zone"
+    ]
+
+
+def test_aws_network_without_pools_may_lack_subnets(aws_spec: dict[str, Any]) -> None:
+    aws_spec["networks"].append({"name": "spare", "cidr": "10.1.0.0/16"})
+    load_spec(aws_spec)
+
+
+def test_aws_osd_pool_must_not_autoscale(aws_spec: dict[str, Any]) -> None:
+    aws_spec["pools"][2]["autoscaling"] = True
+    assert problems(aws_spec) == [
+        "pools[2].autoscaling: is true, but the pool carries the Ceph OSDs "
+        "(storage.ceph.osd_pool) and OSD hosts hold data; set it false"
+    ]
+
+
+def test_aws_other_pools_may_autoscale(aws_spec: dict[str, Any]) -> None:
+    aws_spec["pools"][1]["autoscaling"] = True
+    load_spec(aws_spec)
+
+
+def test_aws_some_pool_has_fixed_nodes(aws_spec: dict[str, Any]) -> None:
+    aws_spec["pools"] = aws_spec["pools"][:2]
+    aws_spec["firewall"]["flows"] = aws_spec["firewall"]["flows"][:1]
+    del aws_spec["storage"]["ceph"]
+    for pool in aws_spec["pools"]:
+        pool["autoscaling"] = True
+    assert problems(aws_spec) == [
+        "pools: every pool autoscales, so the stack would list no node to configure; set "
+        "autoscaling false on at least one pool"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("where", "cidr", "kind"),
+    [((), "10.0.0.0/15", "VPC"), (("subnets", 1), "10.0.240.0/29", "subnet")],
+)
+def test_aws_cidr_sizes(
+    aws_spec: dict[str, Any], where: tuple[Any, ...], cidr: str, kind: str
+) -> None:
+    node = aws_spec["networks"][0]
+    for part in where:
+        node = node[part]
+    node["cidr"] = cidr
+    path = "networks[0]" + "".join(f".{p}" if isinstance(p, str) else f"[{p}]" for p in where)
+    assert problems(aws_spec) == [
+        f"{path}.cidr: {cidr} is not a size AWS allows for a {kind}; use a prefix from /16 to /28"
     ]
 
 
@@ -347,3 +525,26 @@ def test_every_problem_reported(lab_spec: dict[str, Any]) -> None:
 
 def test_not_a_mapping() -> None:
     assert problems([1, 2]) == ["spec: is a list; write a YAML mapping"]  # type: ignore[arg-type]
+
+
+def test_every_target_has_its_rules() -> None:
+    assert set(TARGET_RULES) == set(typing.get_args(Target)) == set(STACK_OF)
+    for target in TARGET_RULES:
+        own = target_rules(target)
+        assert own and rules_for(target) == RULES + own
+        assert not set(own) & set(RULES)
+
+
+def test_validation_imports_no_pulumi() -> None:
+    """Validation must stay fast: loading a spec of every target never imports Pulumi."""
+    code = (
+        "import sys\n"
+        "from aidc.spec import load_file\n"
+        f"for name in {sorted(STACK_OF.values())!r}:\n"
+        f"    load_file(__import__('pathlib').Path({str(STACKS)!r}) / f'Pulumi.{{name}}.yaml')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pulumi', 'pulumi_aws')))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -2,19 +2,19 @@
 
 Deployed resources are read with boto3 and turned into the shape of the pulumi_aws inputs the
 validators judge (a security group with inline rules, an instance's metadata options, a bucket
-and its sub-resources named "<bucket>-<part>"), then `policies.registry.evaluate` runs the
+and its sub-resources named "<bucket>-<part>"), then `aidc.policy.registry.evaluate` runs the
 same validator functions: one implementation per rule, one meaning per finding.
 """
 
 from __future__ import annotations
 
-import importlib
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from aidc.engine import REPO
+from aidc.policy import compute, network, storage
+from aidc.policy.catalog import load as load_rules
+from aidc.policy.registry import Res, evaluate
 
 CLUSTER_TAG = "aidc:cluster"
 # The rules a deployed account can answer (the others judge templates, spec or IAM JSON).
@@ -34,13 +34,6 @@ AUDITED = (
     "AIDC-STO-004",
 )
 EXIT_MANDATORY = 3
-
-
-def _policies(module: str) -> Any:
-    """The catalog lives in the repository's policies/ package, next to src/."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    return importlib.import_module(f"policies.{module}")
 
 
 @dataclass(frozen=True)
@@ -94,14 +87,11 @@ def _perms(group: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 
 def collect_aws(
     session: Any, cluster: str | None = None, endpoint_url: str | None = None
-) -> list[Any]:
+) -> list[Res]:
     """The cluster's deployed resources (tagged aidc:cluster) as validator inputs."""
-    registry = _policies("registry")
-    network, compute, storage = (_policies(m) for m in ("network", "compute", "storage"))
-    res = registry.Res
     ec2 = session.client("ec2", endpoint_url=endpoint_url)
     s3 = session.client("s3", endpoint_url=endpoint_url)
-    out: list[Any] = []
+    out: list[Res] = []
 
     for g in ec2.describe_security_groups()["SecurityGroups"]:
         tags = _tags(g.get("Tags"))
@@ -112,7 +102,7 @@ def collect_aws(
                 "egress": _perms(g, "IpPermissionsEgress"),
                 "tags": tags,
             }
-            out.append(res(network.SG, g["GroupId"], props, g["GroupId"]))
+            out.append(Res(network.SG, g["GroupId"], props, g["GroupId"]))
 
     volume_ids: list[str] = []
     for reservation in ec2.describe_instances()["Reservations"]:
@@ -130,29 +120,29 @@ def collect_aws(
                 "associatePublicIpAddress": bool(i.get("PublicIpAddress")),
                 "tags": tags,
             }
-            out.append(res(compute.INSTANCE, i["InstanceId"], props, i["InstanceId"]))
+            out.append(Res(compute.INSTANCE, i["InstanceId"], props, i["InstanceId"]))
             volume_ids += [
                 m["Ebs"]["VolumeId"] for m in i.get("BlockDeviceMappings", []) if "Ebs" in m
             ]
     if volume_ids:
         for v in ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"]:
             props = {"encrypted": v.get("Encrypted", False), "tags": _tags(v.get("Tags"))}
-            out.append(res(compute.VOLUME, v["VolumeId"], props, v["VolumeId"]))
+            out.append(Res(compute.VOLUME, v["VolumeId"], props, v["VolumeId"]))
 
     flow_logs = ec2.describe_flow_logs()["FlowLogs"]
     for vpc in ec2.describe_vpcs()["Vpcs"]:
         tags = _tags(vpc.get("Tags"))
         if not _mine(tags, cluster):
             continue
-        out.append(res(network.VPC, vpc["VpcId"], {"tags": tags}, vpc["VpcId"]))
+        out.append(Res(network.VPC, vpc["VpcId"], {"tags": tags}, vpc["VpcId"]))
         out += [
-            res(network.FLOW_LOG, f["FlowLogId"], {"vpcId": vpc["VpcId"], "tags": tags})
+            Res(network.FLOW_LOG, f["FlowLogId"], {"vpcId": vpc["VpcId"], "tags": tags})
             for f in flow_logs
             if f.get("ResourceId") == vpc["VpcId"]
         ]
 
     for b in s3.list_buckets().get("Buckets", []):
-        out += _bucket(s3, b["Name"], cluster, res, storage)
+        out += _bucket(s3, b["Name"], cluster)
     return out
 
 
@@ -167,17 +157,17 @@ def _call(fn: Any, **kwargs: Any) -> dict[str, Any] | None:
     return answer
 
 
-def _bucket(s3: Any, name: str, cluster: str | None, res: Any, storage: Any) -> list[Any]:
+def _bucket(s3: Any, name: str, cluster: str | None) -> list[Res]:
     tagging = _call(s3.get_bucket_tagging, Bucket=name) or {}
     tags = _tags(tagging.get("TagSet"))
     if not _mine(tags, cluster):
         return []
-    out = [res(storage.BUCKET, name, {"bucket": name, "tags": tags}, name)]
+    out = [Res(storage.BUCKET, name, {"bucket": name, "tags": tags}, name)]
     pab = _call(s3.get_public_access_block, Bucket=name)
     if pab is not None:
         flags = pab["PublicAccessBlockConfiguration"]
         props = {k[0].lower() + k[1:]: v for k, v in flags.items()}
-        out.append(res(storage.PAB, f"{name}-public-access", props))
+        out.append(Res(storage.PAB, f"{name}-public-access", props))
     sse = _call(s3.get_bucket_encryption, Bucket=name)
     if sse is not None:
         rules = [
@@ -190,29 +180,28 @@ def _bucket(s3: Any, name: str, cluster: str | None, res: Any, storage: Any) -> 
             }
             for r in sse["ServerSideEncryptionConfiguration"]["Rules"]
         ]
-        out.append(res(storage.SSE, f"{name}-encryption", {"rules": rules}))
+        out.append(Res(storage.SSE, f"{name}-encryption", {"rules": rules}))
     versioning = _call(s3.get_bucket_versioning, Bucket=name) or {}
     if versioning.get("Status"):
         props = {"versioningConfiguration": {"status": versioning["Status"]}}
-        out.append(res(storage.VERSIONING, f"{name}-versioning", props))
+        out.append(Res(storage.VERSIONING, f"{name}-versioning", props))
     owner = _call(s3.get_bucket_ownership_controls, Bucket=name)
     if owner is not None:
         rule = owner["OwnershipControls"]["Rules"][0]
         props = {"rule": {"objectOwnership": rule.get("ObjectOwnership")}}
-        out.append(res(storage.OWNERSHIP, f"{name}-ownership", props))
+        out.append(Res(storage.OWNERSHIP, f"{name}-ownership", props))
     return out
 
 
 def audit_aws(
     session: Any, cluster: str | None = None, endpoint_url: str | None = None
 ) -> list[AuditFinding]:
-    registry = _policies("registry")
-    catalog = _policies("catalog").load()
+    rules = load_rules()
     resources = collect_aws(session, cluster, endpoint_url)
-    skip = [r.id for r in catalog.rules if r.id not in AUDITED]
+    skip = [r.id for r in rules.rules if r.id not in AUDITED]
     out = []
-    for f in registry.evaluate(resources, skip=skip):
-        rule = catalog[f.rule_id]
+    for f in evaluate(resources, skip=skip):
+        rule = rules[f.rule_id]
         out.append(
             AuditFinding(
                 f.rule_id, rule.name, rule.severity, rule.enforcement, f.resource, f.message

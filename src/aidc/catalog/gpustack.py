@@ -3,7 +3,7 @@
 `resolve(Selection(...))` answers what a GPU node should run: the branch's pinned driver,
 CUDA, DCGM, dcgm-exporter, fabric manager and container toolkit, the kernel module flavour
 for the SKU's architecture, whether fabric manager is needed, and every rule the selection
-breaks, one clear line each. The Ansible roles call it through their `aidc_gpu_stack`
+breaks, one clear line each. The Ansible roles call it through the `aidc.cluster.gpu_stack`
 filter in preflight, so a wrong combination stops a play before anything is installed.
 """
 

@@ -2,11 +2,12 @@
 """PyTorch micro-benchmark of each visible GPU: dense bf16 matmul, device-to-device copy,
 pinned host-to-device copy. Prints JSON (default) or text like torch-microbench.txt.
 
-Self-contained (standard library and torch only): the gpu_validate role copies this file to
-a node and runs it with the node's Python, and gpu-check runs it as a script with the
-Python that has torch. Method, as in the H200 fixture: mean of `--iters` runs after
-`--warmup` runs, timed with CUDA events; copies count bytes read + written (device) or
-bytes moved (host-to-device), 1 GB = 10^9 bytes.
+Self-contained (standard library and torch only): the collection build ships this file as
+the aidc.cluster.gpu_validate role's files/microbench.py, which the role runs on a node with
+the node's Python, and gpu-check runs it as a script with the Python that has torch.
+Method, as in the H200 fixture: mean of `--iters` runs after `--warmup` runs, timed with
+CUDA events; copies count bytes read + written (device) or bytes moved (host-to-device),
+1 GB = 10^9 bytes.
 
 Exit status: 0 measured, 3 torch or CUDA not usable (the JSON then carries `error`).
 """

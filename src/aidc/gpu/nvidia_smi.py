@@ -3,13 +3,13 @@
 This file is the single source of the parsing code in two places:
 
 - `aidc.gpu.nvidia_smi` on the machine that runs `gpu-check` (no Ansible there);
-- `ansible.module_utils.nvidia_smi` inside the `nvidia_gpu_facts` module: the
-  `module_utils/nvidia_smi.py` of the roles that ship that module are symlinks to this
-  file, and Ansible packs it with the module when it sends it to a node.
+- `ansible_collections.aidc.cluster.plugins.module_utils.nvidia_smi` inside the
+  `aidc.cluster.nvidia_gpu_facts` module: the collection build (`make collection`) copies
+  this file there, and Ansible packs it with the module when it sends it to a node.
 
-So it imports the standard library only and keeps to syntax Python 3.9 runs (the nodes
-run their own Python). Everything here is read-only: it reads sysfs and the output of
-commands the caller ran; the caller passes the runner in, so tests feed fixtures.
+So it imports the standard library only, nothing of aidc, and keeps to syntax Python 3.9
+runs (the nodes run their own Python). Everything here is read-only: it reads sysfs and the
+output of commands the caller ran; the caller passes the runner in, so tests feed fixtures.
 """
 
 from __future__ import annotations

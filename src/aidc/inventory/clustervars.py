@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from aidc.inventory.contract import BucketVar, CephPoolVar, ClusterVars, FlowVar, NodeOut
 from aidc.spec import Cluster, pool_gpus
 
 CEPH_MONITORS = 3
@@ -17,60 +18,77 @@ RGW_PORT = 7480
 
 def cluster_vars(
     cluster: Cluster,
-    nodes: Sequence[dict[str, Any]],
-    flows: Sequence[dict[str, Any]],
+    nodes: Sequence[NodeOut],
+    flows: Sequence[FlowVar],
     admin_sources: Sequence[str],
     apt_proxy: str = "",
-) -> dict[str, Any]:
-    """`nodes` carry name, roles and ansible_host; `flows` are the firewall's resolved rules."""
+) -> ClusterVars:
+    """`nodes` are the target's nodes; `flows` are the firewall's rules resolved to addresses."""
 
     def hosts(role: str) -> list[str]:
-        return [n["ansible_host"] for n in nodes if role in n["roles"]]
+        return [n.ansible_host for n in nodes if role in n.roles]
 
     ceph = cluster.storage.ceph
     storage_hosts = hosts("storage")
     mons = storage_hosts[:CEPH_MONITORS] if ceph else []
     rgw = f"http://{storage_hosts[0]}:{RGW_PORT}" if ceph and ceph.rgw and storage_hosts else ""
-    return {
-        "aidc_cluster_name": cluster.name,
-        "aidc_target": cluster.target,
-        "aidc_apt_proxy": apt_proxy,
-        "aidc_monitoring_targets": [n["ansible_host"] for n in nodes]
+    return ClusterVars(
+        aidc_cluster_name=cluster.name,
+        aidc_target=cluster.target,
+        aidc_apt_proxy=apt_proxy,
+        aidc_monitoring_targets=tuple(n.ansible_host for n in nodes)
         if cluster.monitoring.enabled
-        else [],
-        "aidc_monitoring_retention_days": cluster.monitoring.retention_days,
-        "aidc_monitoring_scrape_interval_s": cluster.monitoring.scrape_interval_s,
-        "aidc_admin_sources": list(admin_sources),
-        "aidc_firewall_flows": list(flows),
-        "aidc_ceph_mon_hosts": mons,
-        "aidc_rgw_endpoint": rgw,
-        "aidc_buckets": [
-            {
-                "name": b.name,
-                "purpose": b.purpose,
-                "versioning": b.versioned,
-                # 0 means "no such rule": Pulumi drops None from outputs.
-                "expiration_days": b.expiry_days or 0,
-                "noncurrent_expiry_days": b.noncurrent_expiry_days or 0,
-                "quota_gb": b.quota_gb or 0,
-            }
+        else (),
+        aidc_monitoring_retention_days=cluster.monitoring.retention_days,
+        aidc_monitoring_scrape_interval_s=cluster.monitoring.scrape_interval_s,
+        aidc_admin_sources=tuple(admin_sources),
+        aidc_firewall_flows=tuple(flows),
+        aidc_ceph_mon_hosts=tuple(mons),
+        aidc_rgw_endpoint=rgw,
+        aidc_buckets=tuple(
+            BucketVar(
+                name=b.name,
+                purpose=b.purpose,
+                versioning=b.versioned,
+                expiration_days=b.expiry_days or 0,
+                noncurrent_expiry_days=b.noncurrent_expiry_days or 0,
+                quota_gb=b.quota_gb or 0,
+            )
             for b in cluster.storage.buckets
-        ],
-        "aidc_ceph_pools": [
-            {
-                "name": p.name,
-                "size": p.size,
-                "min_size": p.min_size,
-                "application": p.application,
-                "failure_domain": p.failure_domain,
-                "pg_autoscale": p.pg_autoscale,
-            }
+        ),
+        aidc_ceph_pools=tuple(
+            CephPoolVar(
+                name=p.name,
+                size=p.size,
+                min_size=p.min_size,
+                application=p.application,
+                failure_domain=p.failure_domain,
+                pg_autoscale=p.pg_autoscale,
+            )
             for p in (ceph.pools if ceph else ())
-        ],
-        "aidc_ceph_osds_per_host": ceph.osds_per_host if ceph else 0,
-        "aidc_ceph_osd_size_gb": ceph.osd_size_gb if ceph else 0,
-        "aidc_hardening_profile": cluster.hardening.profile,
-    }
+        ),
+        aidc_ceph_osds_per_host=ceph.osds_per_host if ceph else 0,
+        aidc_ceph_osd_size_gb=ceph.osd_size_gb if ceph else 0,
+        aidc_hardening_profile=cluster.hardening.profile,
+    )
+
+
+def resolved_flows(cluster: Cluster, nodes: Sequence[NodeOut]) -> tuple[FlowVar, ...]:
+    """The spec's flows with roles replaced by the addresses of the nodes that have them."""
+
+    def hosts(role: str) -> tuple[str, ...]:
+        return tuple(n.ansible_host for n in nodes if role in n.roles)
+
+    return tuple(
+        FlowVar(
+            description=f.description,
+            sources=hosts(f.source),
+            destinations=hosts(f.destination),
+            protocol=f.protocol,
+            ports=f.ports,
+        )
+        for f in cluster.firewall.flows
+    )
 
 
 def gpu_of(cluster: Cluster, pool_name: str) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The cluster spec: pydantic models, cross-field rules, and the loader."""
+"""The cluster spec: pydantic models, the neutral cross-field rules, and the loader, which also
+runs the rules of the spec's target (`aidc.targets.<target>.rules`)."""
 
 from aidc.spec.derive import NodeRef, all_nodes, node_refs, pool_gpus
 from aidc.spec.errors import Problem, SpecError

@@ -1,4 +1,9 @@
-"""Read a spec from a stack config or a bare YAML file and validate it in two stages."""
+"""Read a spec from a stack config or a bare YAML file and validate it in two stages: the
+models parse it, then the rules judge it (the neutral rules and those of its target).
+
+`load_spec` is the one validation pipeline: `aidc validate`, `aidc plan` and the Pulumi program
+all call it, so they accept and refuse the same specs with the same messages.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,10 @@ STACK_KEY = "aidc:cluster"
 
 
 def load_spec(data: Any) -> tuple[Cluster, list[Problem]]:
-    """Validate raw data. Returns the cluster and its warnings; raises SpecError on errors."""
+    """Validate raw data. Returns the cluster and its warnings; raises SpecError on errors.
+
+    The rules run only on data the models accept: they need a parsed cluster.
+    """
     if not isinstance(data, dict):
         raise SpecError([Problem(ROOT, f"is a {type(data).__name__}; write a YAML mapping")])
     try:

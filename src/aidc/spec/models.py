@@ -29,55 +29,124 @@ class _Model(BaseModel):
 
 
 class Subnet(_Model):
-    name: Name
-    cidr: IPv4Network
-    zone: str | None = Field(default=None, description="availability zone (aws)")
-    public: bool = Field(default=False, description="public subnets get an internet route")
+    """A part of a network; on aws, a subnet in one availability zone."""
+
+    name: Name = Field(description="unique within its network")
+    cidr: IPv4Network = Field(
+        description="inside the network's CIDR, host bits zero, not overlapping its other subnets"
+    )
+    zone: str | None = Field(
+        default=None,
+        description="availability zone; required on aws, where it is the region and a letter",
+    )
+    public: bool = Field(
+        default=False,
+        description="public subnets get an internet route; on aws only they auto-assign public IPs",
+    )
 
 
 class Network(_Model):
-    name: Name
-    cidr: IPv4Network
-    subnets: tuple[Subnet, ...] = ()
+    """A virtual network: a VPC on aws, a Linux bridge with no route off the machine on lab."""
+
+    name: Name = Field(description="unique among networks; pools name it in `network`")
+    cidr: IPv4Network = Field(
+        description="host bits zero; must not overlap another network; aws: /16 to /28; "
+        "lab: /30 or larger"
+    )
+    subnets: tuple[Subnet, ...] = Field(default=(), description="the network's subnets")
 
 
 class Flow(_Model):
     """Traffic allowed from nodes of one role to nodes of another."""
 
-    source: Role
-    destination: Role
-    protocol: Protocol = "tcp"
-    ports: PortRange | None = Field(default=None, description="required for tcp and udp")
-    description: str = Field(min_length=1, max_length=200)
+    source: Role = Field(description="role whose nodes open the connection; a pool must have it")
+    destination: Role = Field(description="role whose nodes accept it; a pool must have it")
+    protocol: Protocol = Field(default="tcp", description="IP protocol")
+    ports: PortRange | None = Field(
+        default=None, description="required for tcp and udp; refused for icmp and all"
+    )
+    description: str = Field(
+        min_length=1, max_length=200, description="why the flow exists; kept on the firewall rule"
+    )
 
 
 class Firewall(_Model):
+    """Who may reach the cluster, and what may flow between roles: everything else is denied."""
+
     admin_cidrs: tuple[IPv4Network, ...] = Field(
-        default=(), description="sources allowed to reach SSH on login nodes"
+        default=(),
+        description="sources allowed to reach SSH on login nodes; 0.0.0.0/0 is refused unless "
+        "allow_world_admin is true",
     )
     allow_world_admin: bool = Field(
-        default=False, description="explicit override that permits 0.0.0.0/0 in admin_cidrs"
+        default=False,
+        description="explicit override that permits 0.0.0.0/0 in admin_cidrs (with a warning)",
     )
-    flows: tuple[Flow, ...] = ()
+    flows: tuple[Flow, ...] = Field(
+        default=(), description="traffic allowed between roles; the rest between roles is denied"
+    )
     egress_cidrs: tuple[IPv4Network, ...] = Field(
         default=(), description="destinations nodes may reach beyond the cluster (aws)"
     )
 
 
 class NodePool(_Model):
-    name: Name
-    roles: tuple[Role, ...] = Field(min_length=1, max_length=len(ROLES))
-    count: Count
-    gpu: str | None = Field(default=None, description="GPU SKU from the catalog")
-    gpus_per_node: int | None = Field(default=None, ge=1, le=16)
-    instance_type: str | None = Field(default=None, description="aws instance type")
-    image: str | None = Field(default=None, description="aws: AMI id or SSM parameter path")
-    root_disk_gb: DiskGb = 100
-    network: Name | None = Field(default=None, description="defaults to the first network")
-    efa: bool = False
-    placement_group: bool = True
-    capacity_reservation_id: str | None = Field(default=None, pattern=r"^(cr|cb)-[0-9a-f]+$")
-    autoscaling: bool = False
+    """A group of identical nodes, named `<cluster>-<pool>-<n>`."""
+
+    name: Name = Field(
+        description="unique among pools; `<cluster>-<pool>-<count>` must fit in 63 characters"
+    )
+    roles: tuple[Role, ...] = Field(
+        min_length=1,
+        max_length=len(ROLES),
+        description="what the nodes do, each role once; the first is the primary role",
+    )
+    count: Count = Field(
+        description="number of nodes; on lab all pools together must not exceed lab.max_nodes, "
+        "at most 16 per pool, within the network's addresses (pool n starts at offset 10 + 16n)"
+    )
+    gpu: str | None = Field(
+        default=None,
+        description="GPU SKU from the catalog; needed for role gpu unless instance_type carries "
+        "one, and on aws it must agree with the instance type",
+    )
+    gpus_per_node: int | None = Field(
+        default=None,
+        ge=1,
+        le=16,
+        description="on aws taken from the instance type (must match it when set); elsewhere 1 "
+        "when unset",
+    )
+    instance_type: str | None = Field(
+        default=None,
+        description="aws instance type from the catalog; required on aws, refused on lab",
+    )
+    image: str | None = Field(
+        default=None,
+        description="aws: AMI id or SSM parameter path (default: Ubuntu 24.04); refused on lab",
+    )
+    root_disk_gb: DiskGb = Field(default=100, description="root volume size in GB")
+    network: Name | None = Field(
+        default=None, description="the network the nodes join; defaults to the first network"
+    )
+    efa: bool = Field(
+        default=False,
+        description="aws: attach the instance type's EFA interfaces; EFA-capable types only",
+    )
+    placement_group: bool = Field(
+        default=True,
+        description="aws: put an EFA pool of more than one node in a cluster placement group",
+    )
+    capacity_reservation_id: str | None = Field(
+        default=None,
+        pattern=r"^(cr|cb)-[0-9a-f]+$",
+        description="aws: capacity reservation (cr-) or capacity block (cb-) to launch into",
+    )
+    autoscaling: bool = Field(
+        default=False,
+        description="aws: an auto scaling group instead of single instances; not on the Ceph "
+        "OSD pool, and not on every pool",
+    )
 
     @property
     def role(self) -> Role:
@@ -86,33 +155,77 @@ class NodePool(_Model):
 
 
 class CephPool(_Model):
-    name: Name
-    size: int = Field(default=3, ge=1, le=10)
-    min_size: int = Field(default=2, ge=1, le=10)
-    failure_domain: str = Field(default="host", pattern=r"^(host|osd|rack)$")
-    application: str = Field(default="rbd", pattern=r"^(rbd|rgw|cephfs)$")
-    pg_autoscale: bool = True
+    """A Ceph pool and its replication."""
+
+    name: Name = Field(description="unique among the Ceph pools")
+    size: int = Field(
+        default=3,
+        ge=1,
+        le=10,
+        description="copies of each object; at least 2, and with failure domain host at most "
+        "the OSD hosts",
+    )
+    min_size: int = Field(
+        default=2, ge=1, le=10, description="copies needed to serve I/O; below size"
+    )
+    failure_domain: str = Field(
+        default="host",
+        pattern=r"^(host|osd|rack)$",
+        description="what two copies never share (CRUSH failure domain)",
+    )
+    application: str = Field(
+        default="rbd", pattern=r"^(rbd|rgw|cephfs)$", description="what the pool is used by"
+    )
+    pg_autoscale: bool = Field(
+        default=True, description="let Ceph's autoscaler set the placement group count"
+    )
 
 
 class Ceph(_Model):
-    osd_pool: Name = Field(description="node pool whose hosts carry the OSDs")
-    osds_per_host: int = Field(default=1, ge=1, le=24)
-    osd_size_gb: int = Field(default=20, ge=1, le=1_000_000)
-    pools: tuple[CephPool, ...] = ()
-    rgw: bool = False
-    msgr2_secure: bool = True
+    """Ceph on the storage nodes, from the distribution's packages."""
+
+    osd_pool: Name = Field(
+        description="node pool whose hosts carry the OSDs; it must have role storage"
+    )
+    osds_per_host: int = Field(default=1, ge=1, le=24, description="OSDs on each host")
+    osd_size_gb: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="size of each OSD in GB (on lab, the size of its sparse file)",
+    )
+    pools: tuple[CephPool, ...] = Field(default=(), description="the Ceph pools to create")
+    rgw: bool = Field(
+        default=False, description="run the RADOS gateway (S3 API); lab buckets need it"
+    )
+    msgr2_secure: bool = Field(
+        default=True, description="encrypt Ceph's wire protocol (msgr2 secure mode)"
+    )
 
 
 class Bucket(_Model):
-    name: str
-    purpose: BucketPurpose
+    """An object-store bucket: S3 on aws, Ceph RGW on lab."""
+
+    name: str = Field(
+        description="unique; a valid S3 bucket name: 3-63 lowercase letters, digits, '.' and "
+        "'-', starting and ending with a letter or digit, not an IP address"
+    )
+    purpose: BucketPurpose = Field(description="what the bucket holds")
     versioning: bool | None = Field(default=None, description="default: on for checkpoints")
-    noncurrent_expiry_days: int | None = Field(default=None, ge=1, le=3650)
-    expiry_days: int | None = Field(default=None, ge=1, le=36500)
-    encryption: Encryption = "sse-s3"
-    kms_key_id: str | None = None
-    access_logging: bool = False
-    quota_gb: int | None = Field(default=None, ge=1)
+    noncurrent_expiry_days: int | None = Field(
+        default=None, ge=1, le=3650, description="delete noncurrent versions after these days"
+    )
+    expiry_days: int | None = Field(
+        default=None, ge=1, le=36500, description="delete objects after these days"
+    )
+    encryption: Encryption = Field(default="sse-s3", description="server-side encryption")
+    kms_key_id: str | None = Field(
+        default=None, description="KMS key; required with encryption kms, refused otherwise"
+    )
+    access_logging: bool = Field(
+        default=False, description="aws: log requests to a separate access-log bucket"
+    )
+    quota_gb: int | None = Field(default=None, ge=1, description="size quota in GB; none: no quota")
 
     @property
     def versioned(self) -> bool:
@@ -120,40 +233,71 @@ class Bucket(_Model):
 
 
 class Storage(_Model):
-    ceph: Ceph | None = None
-    buckets: tuple[Bucket, ...] = ()
+    """Ceph and object buckets."""
+
+    ceph: Ceph | None = Field(default=None, description="a Ceph cluster; none: no Ceph")
+    buckets: tuple[Bucket, ...] = Field(default=(), description="object-store buckets")
 
 
 class Monitoring(_Model):
-    enabled: bool = True
-    retention_days: int = Field(default=15, ge=1, le=3650)
-    scrape_interval_s: int = Field(default=15, ge=5, le=300)
-    alert_rules: bool = True
+    """Prometheus on the monitor nodes, node_exporter on every node."""
+
+    enabled: bool = Field(default=True, description="needs a pool with role monitor")
+    retention_days: int = Field(
+        default=15, ge=1, le=3650, description="days Prometheus keeps samples"
+    )
+    scrape_interval_s: int = Field(default=15, ge=5, le=300, description="seconds between scrapes")
+    alert_rules: bool = Field(default=True, description="install aidc's alert rules")
 
 
 class Hardening(_Model):
-    profile: HardeningProfile = "baseline"
+    """Host hardening by the hardening role."""
+
+    profile: HardeningProfile = Field(
+        default="baseline",
+        description="strict adds AIDE and immutable audit rules; off applies no hardening",
+    )
 
 
 class LabSettings(_Model):
-    suite: DebianSuite = "bookworm"
+    """Settings of the lab target."""
+
+    suite: DebianSuite = Field(
+        default="bookworm", description="Debian release of the node image (12 or 13)"
+    )
     max_nodes: int = Field(default=12, ge=1, le=64, description="refuse specs larger than this")
-    node_memory_mb: int = Field(default=2048, ge=256, le=65536)
+    node_memory_mb: int = Field(
+        default=2048, ge=256, le=65536, description="memory limit of each node in MB"
+    )
 
 
 class Cluster(_Model):
-    name: Name
-    target: Target
-    region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
-    site: str | None = Field(default=None, max_length=64)
-    networks: tuple[Network, ...] = Field(min_length=1)
-    firewall: Firewall = Firewall()
-    pools: tuple[NodePool, ...] = Field(min_length=1)
-    storage: Storage = Storage()
-    monitoring: Monitoring = Monitoring()
-    hardening: Hardening = Hardening()
-    lab: LabSettings = LabSettings()
-    tags: dict[TagKey, TagValue] = Field(default_factory=dict, max_length=40)
+    """One cluster: the document under `aidc:cluster` in a stack config."""
+
+    name: Name = Field(description="the cluster's name; hostnames are `<name>-<pool>-<n>`")
+    target: Target = Field(description="where the cluster is built")
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+        description="AWS region; required on aws, refused elsewhere",
+    )
+    site: str | None = Field(
+        default=None, max_length=64, description="free-form location for lab and on-prem"
+    )
+    networks: tuple[Network, ...] = Field(
+        min_length=1, description="unique names; CIDRs must not overlap"
+    )
+    firewall: Firewall = Field(default=Firewall(), description="admin access and role flows")
+    pools: tuple[NodePool, ...] = Field(min_length=1, description="the node pools")
+    storage: Storage = Field(default=Storage(), description="Ceph and object buckets")
+    monitoring: Monitoring = Field(default=Monitoring(), description="Prometheus and exporters")
+    hardening: Hardening = Field(default=Hardening(), description="host hardening")
+    lab: LabSettings = Field(default=LabSettings(), description="lab target settings")
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict,
+        max_length=40,
+        description="applied to every resource that takes tags",
+    )
 
     def pools_with_role(self, role: Role) -> tuple[NodePool, ...]:
         return tuple(p for p in self.pools if role in p.roles)

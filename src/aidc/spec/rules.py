@@ -1,16 +1,22 @@
-"""Cross-field rules, run after the models parse. Each rule yields Problems; all are reported."""
+"""Cross-field rules, run after the models parse. Each rule yields Problems; all are reported.
+
+The rules here hold for every target. Each target keeps its own rules beside its components,
+in `aidc.targets.<target>.rules` (a `RULES` tuple); `check` runs the neutral rules and those of
+the spec's target, so the CLI and the Pulumi program judge a spec by the same rules.
+"""
 
 from __future__ import annotations
 
+import importlib
 import ipaddress
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from aidc import catalog
 from aidc.spec.errors import Problem
 from aidc.spec.models import Cluster
-from aidc.spec.types import ROLES
+from aidc.spec.types import ROLES, Target
 
 Rule = Callable[[Cluster], Iterator[Problem]]
 
@@ -103,96 +109,6 @@ def gpu_known(c: Cluster) -> Iterator[Problem]:
                 f"pools[{i}].gpu",
                 f"'{pool.gpu}' is not a known GPU SKU; allowed: {', '.join(sorted(known))}",
             )
-        if "gpu" in pool.roles and pool.gpu is None and pool.instance_type is None:
-            yield Problem(
-                f"pools[{i}].gpu",
-                "a pool with role gpu needs a GPU SKU; set gpu (or instance_type on aws)",
-            )
-
-
-def aws_instances(c: Cluster) -> Iterator[Problem]:
-    if c.target != "aws":
-        return
-    types = catalog.instance_types()
-    for i, pool in enumerate(c.pools):
-        base = f"pools[{i}]"
-        if pool.instance_type is None:
-            yield Problem(
-                f"{base}.instance_type", "is required on target aws; name an instance type"
-            )
-            continue
-        itype = types.get(pool.instance_type)
-        if itype is None:
-            yield Problem(
-                f"{base}.instance_type",
-                f"'{pool.instance_type}' is not a known instance type; "
-                f"allowed: {', '.join(sorted(types))}",
-            )
-            continue
-        if pool.gpu is not None and pool.gpu != itype.gpu:
-            carries = f"carries {itype.gpu}" if itype.gpu else "has no GPU"
-            yield Problem(
-                f"{base}.gpu",
-                f"'{pool.gpu}' does not match instance type {itype.name}, which {carries}; "
-                "drop gpu or make them agree",
-            )
-        if pool.gpus_per_node is not None and pool.gpus_per_node != itype.gpus:
-            yield Problem(
-                f"{base}.gpus_per_node",
-                f"{pool.gpus_per_node} does not match {itype.name} ({itype.gpus}); drop it",
-            )
-        if "gpu" in pool.roles and itype.gpus == 0:
-            yield Problem(
-                f"{base}.instance_type",
-                f"{itype.name} has no GPU but the pool has role gpu; choose a GPU instance type",
-            )
-        if pool.efa and not itype.efa_capable:
-            capable = sorted(t.name for t in types.values() if t.efa_capable)
-            yield Problem(
-                f"{base}.efa",
-                f"{itype.name} does not support EFA; EFA-capable types: {', '.join(capable)}",
-            )
-
-
-def lab_fields(c: Cluster) -> Iterator[Problem]:
-    if c.target != "lab":
-        return
-    for i, pool in enumerate(c.pools):
-        for field in ("instance_type", "image", "capacity_reservation_id"):
-            if getattr(pool, field) is not None:
-                yield Problem(
-                    f"pools[{i}].{field}",
-                    "applies only to target aws; remove it (the lab image is lab.suite)",
-                )
-        if pool.efa or pool.autoscaling:
-            field = "efa" if pool.efa else "autoscaling"
-            yield Problem(f"pools[{i}].{field}", "applies only to target aws; set it false")
-    if c.node_count > c.lab.max_nodes:
-        yield Problem(
-            "pools",
-            f"{c.node_count} nodes in all exceed lab.max_nodes ({c.lab.max_nodes}); "
-            "lower the counts or raise lab.max_nodes",
-        )
-
-
-def region_and_zones(c: Cluster) -> Iterator[Problem]:
-    if c.target == "aws":
-        if c.region is None:
-            yield Problem("region", "is required on target aws; name a region such as us-east-1")
-            return
-        for i, net in enumerate(c.networks):
-            for k, sub in enumerate(net.subnets):
-                path = f"networks[{i}].subnets[{k}].zone"
-                if sub.zone is None:
-                    yield Problem(path, f"is required on target aws; e.g. {c.region}a")
-                elif not re.fullmatch(rf"{re.escape(c.region)}[a-z]", sub.zone):
-                    yield Problem(
-                        path,
-                        f"'{sub.zone}' is not a zone of region {c.region}; "
-                        f"use {c.region} followed by a letter",
-                    )
-    elif c.region is not None:
-        yield Problem("region", f"applies only to target aws; use site on target {c.target}")
 
 
 def admin_access(c: Cluster) -> Iterator[Problem]:
@@ -284,11 +200,6 @@ def buckets_valid(c: Cluster) -> Iterator[Problem]:
             yield Problem(f"{path}.kms_key_id", "is required when encryption is kms; name the key")
         if bucket.encryption != "kms" and bucket.kms_key_id:
             yield Problem(f"{path}.kms_key_id", "applies only to encryption kms; remove it")
-    if c.storage.buckets and c.target == "lab" and not (c.storage.ceph and c.storage.ceph.rgw):
-        yield Problem(
-            "storage.buckets",
-            "buckets on target lab are served by Ceph RGW; set storage.ceph.rgw: true",
-        )
 
 
 def _bucket_name_problem(name: str) -> str | None:
@@ -313,9 +224,6 @@ RULES: tuple[Rule, ...] = (
     pool_networks_exist,
     pool_roles_unique,
     gpu_known,
-    aws_instances,
-    lab_fields,
-    region_and_zones,
     admin_access,
     flows_valid,
     monitoring_has_home,
@@ -323,7 +231,26 @@ RULES: tuple[Rule, ...] = (
     buckets_valid,
 )
 
+# Where each target keeps its rules. Imported on first use, so validating a spec never loads
+# another target's rules, and these modules stay free of Pulumi (validation must stay fast).
+TARGET_RULES: Mapping[Target, str] = {
+    "aws": "aidc.targets.aws.rules",
+    "lab": "aidc.targets.lab.rules",
+}
+
+
+def target_rules(target: Target) -> tuple[Rule, ...]:
+    """The rules of one target, from its module's RULES."""
+    module = importlib.import_module(TARGET_RULES[target])
+    rules: tuple[Rule, ...] = module.RULES
+    return rules
+
+
+def rules_for(target: Target) -> tuple[Rule, ...]:
+    """Every rule a spec of this target must pass: the neutral ones, then the target's."""
+    return RULES + target_rules(target)
+
 
 def check(cluster: Cluster) -> list[Problem]:
     """All problems the rules find, errors and warnings."""
-    return [p for rule in RULES for p in rule(cluster)]
+    return [p for rule in rules_for(cluster.target) for p in rule(cluster)]

@@ -31,7 +31,7 @@ TagValue = Annotated[str, StringConstraints(max_length=256, pattern=r"^[\w .:/=+
 def _parse_ports(value: object) -> object:
     """Accept 22, "22" or "6800-7300"; return (low, high)."""
     if isinstance(value, bool):
-        raise ValueError("ports must be a number or a range like 6800-7300")
+        raise ValueError("is a boolean; write a port like 22 or a range like 6800-7300")
     if isinstance(value, int):
         return (value, value)
     if isinstance(value, str):

@@ -1,7 +1,7 @@
 """Where each part of an AWS cluster goes: which subnet each node lands in, which nodes get a
-public address, how admins reach the rest. Pure functions of the spec, so the components, the
-tests and the stack outputs agree without asking AWS, and bad input stops the program before
-any resource is declared.
+public address, how admins reach the rest. Pure functions of a valid spec (one that
+`aidc.spec.load_spec` accepted, which runs the aws rules in rules.py), so the components, the
+tests and the stack outputs agree without asking AWS.
 
 Access model (the choice the issue asks for):
 - login pools go into the network's public subnets with a public IP; the first login node is the
@@ -20,7 +20,6 @@ from typing import Literal
 from aidc import catalog
 from aidc.spec import Cluster, Network, NodePool, Subnet
 from aidc.spec.derive import node_refs
-from aidc.spec.rules import check
 from aidc.spec.types import Role
 
 SSH_USER = "ubuntu"
@@ -29,7 +28,7 @@ PoolKind = Literal["gpu", "storage", "node"]
 
 
 class AwsLayoutError(ValueError):
-    """The spec cannot be built on AWS; one line per problem."""
+    """The layout was asked for a spec the aws rules refuse (one that skipped load_spec)."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = tuple(problems)
@@ -80,29 +79,21 @@ class AwsLayout:
         return next((p for p in self.pools if p.public and p.nodes), None)
 
 
-def _problems(cluster: Cluster) -> list[str]:
-    problems = [str(p) for p in check(cluster) if p.severity == "error"]
+def _unchecked(cluster: Cluster) -> list[str]:
+    """States a valid spec never reaches and this plan cannot place (the aws rules refuse them,
+    so only a spec that skipped load_spec gets here)."""
+    problems = []
     if cluster.target != "aws":
         problems.append(f"target: is {cluster.target!r}; the aws components build target aws")
-    used = {cluster.network(p.network).name for p in cluster.pools}
+    used = sorted({cluster.network(p.network).name for p in cluster.pools})
     if len(used) > 1:
-        problems.append(
-            f"pools: use networks {', '.join(sorted(used))}; the aws target builds one VPC for "
-            "the nodes (security groups do not span VPCs), so put every pool on one network"
-        )
-    for i, net in enumerate(cluster.networks):
-        if net.name in used and not net.subnets:
-            problems.append(
-                f"networks[{i}].subnets: is empty; list at least one subnet with its zone"
-            )
+        problems.append(f"pools: run on networks {', '.join(used)}; the layout needs one")
+    elif not cluster.network(used[0]).subnets:
+        problems.append(f"networks: '{used[0]}' has no subnets; the layout needs one")
     ceph = cluster.storage.ceph
-    if ceph is not None:
-        osd_pool = cluster.pool(ceph.osd_pool)
-        if osd_pool is not None and osd_pool.autoscaling:
-            problems.append(
-                "storage.ceph.osd_pool: pool "
-                f"'{osd_pool.name}' autoscales; OSD hosts hold data, set autoscaling false"
-            )
+    osd_pool = cluster.pool(ceph.osd_pool) if ceph else None
+    if osd_pool is not None and osd_pool.autoscaling:
+        problems.append(f"pools: '{osd_pool.name}' autoscales; the layout needs the OSD hosts")
     return problems
 
 
@@ -114,8 +105,8 @@ def _kind(cluster: Cluster, pool: NodePool) -> PoolKind:
 
 
 def plan_layout(cluster: Cluster) -> AwsLayout:
-    """Place every node; raise AwsLayoutError (all problems at once) when the spec cannot be."""
-    problems = _problems(cluster)
+    """Place every node of a valid spec."""
+    problems = _unchecked(cluster)
     if problems:
         raise AwsLayoutError(problems)
     network = cluster.network(cluster.pools[0].network)

@@ -9,7 +9,15 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource, ResourceProvider
 
-from aidc.inventory.clustervars import cluster_vars, gpu_of
+from aidc.inventory.clustervars import cluster_vars, gpu_of, resolved_flows
+from aidc.inventory.contract import (
+    LabEndpoints,
+    LabFirewallOut,
+    LabFlowOut,
+    LabNetworkOut,
+    LabOutputs,
+    NodeOut,
+)
 from aidc.spec import Cluster
 from aidc.targets.lab import providers
 from aidc.targets.lab.layout import SSH_USER, LabLayout, NodePlan, plan_layout
@@ -45,6 +53,11 @@ class _Dynamic(Resource):
         outputs: tuple[str, ...] = (),
     ) -> None:
         super().__init__(provider, name, {**dict.fromkeys(outputs), **props}, opts)
+
+
+def _known(outputs: LabOutputs) -> pulumi.Output[LabOutputs]:
+    """The lab knows all its outputs when the program runs: every address is planned."""
+    return pulumi.Output.from_input(0).apply(lambda _: outputs)
 
 
 def _child(parent: pulumi.Resource, **kwargs: Any) -> pulumi.ResourceOptions:
@@ -212,7 +225,9 @@ class LabClusterArgs:
 class LabCluster(pulumi.ComponentResource):
     """A whole lab cluster: state folder, key, image, bridges, proxy, firewall, nodes."""
 
-    nodes: list[dict[str, Any]]
+    contract = LabOutputs
+    outputs: pulumi.Output[LabOutputs]
+    secrets: dict[str, pulumi.Output[str]]
     ssh_key_path: str
     private_key: pulumi.Output[str]
 
@@ -286,68 +301,59 @@ class LabCluster(pulumi.ComponentResource):
             },
             _child(self, depends_on=[state]),
         )
-        self.nodes = [
-            {
-                "name": plan.hostname,
-                "pool": plan.pool,
-                "roles": list(plan.roles),
-                "addresses": {plan.network: str(plan.address.ip)},
-                "ansible_host": str(plan.address.ip),
-                "ssh_user": SSH_USER,
-                "ssh_private_key_file": self.ssh_key_path,
+        nodes = tuple(
+            NodeOut(
+                name=plan.hostname,
+                pool=plan.pool,
+                roles=plan.roles,
+                addresses={plan.network: str(plan.address.ip)},
+                ansible_host=str(plan.address.ip),
+                ssh_user=SSH_USER,
+                ssh_private_key_file=self.ssh_key_path,
                 **gpu_of(cluster, plan.pool),
-            }
+            )
             for plan in layout.nodes
-        ]
-        self.proxy_urls = proxy.urls
-        self.firewall_summary = [
-            {
-                "description": r.description,
-                "from": [str(a) for a in r.sources],
-                "to": [str(a) for a in r.destinations],
-                "protocol": r.protocol,
-                "ports": "-".join(str(p) for p in dict.fromkeys(r.ports)) if r.ports else "all",
-            }
-            for r in layout.rules
-        ]
-        self.cluster_vars = cluster_vars(
-            cluster,
-            self.nodes,
-            flows=[
-                {
-                    "description": r.description,
-                    "sources": [str(a) for a in r.sources],
-                    "destinations": [str(a) for a in r.destinations],
-                    "protocol": r.protocol,
-                    "ports": list(r.ports) if r.ports else None,
-                }
-                for r in layout.rules
-            ],
-            # Admin access to the lab comes from the host, over each bridge.
-            admin_sources=[f"{b.host.ip}/32" for b in layout.bridges],
-            apt_proxy=self.proxy_urls[0] if self.proxy_urls else "",
         )
-        self.register_outputs({"nodes": self.nodes, "ssh_key_path": self.ssh_key_path})
-
-    def export(self) -> None:
-        """Stack outputs later stages consume (inventory, report)."""
-        pulumi.export("target", "lab")
-        pulumi.export("nodes", self.nodes)
-        pulumi.export(
-            "networks",
-            [
-                {
-                    "name": b.network,
-                    "bridge": b.bridge,
-                    "cidr": str(b.host.network),
-                    "host_address": str(b.host.ip),
-                }
-                for b in self.layout.bridges
-            ],
+        self.outputs = _known(
+            LabOutputs(
+                nodes=nodes,
+                networks=tuple(
+                    LabNetworkOut(
+                        name=b.network,
+                        bridge=b.bridge,
+                        cidr=str(b.host.network),
+                        host_address=str(b.host.ip),
+                    )
+                    for b in layout.bridges
+                ),
+                firewall=LabFirewallOut(
+                    default="deny between nodes",
+                    flows=tuple(
+                        LabFlowOut(
+                            description=r.description,
+                            from_=tuple(str(a) for a in r.sources),
+                            to=tuple(str(a) for a in r.destinations),
+                            protocol=r.protocol,
+                            ports="-".join(str(p) for p in dict.fromkeys(r.ports))
+                            if r.ports
+                            else "all",
+                        )
+                        for r in layout.rules
+                    ),
+                ),
+                endpoints=LabEndpoints(apt_proxy=tuple(proxy.urls)),
+                ssh_key_path=self.ssh_key_path,
+                known_hosts_path=self.known_hosts_path,
+                cluster_vars=cluster_vars(
+                    cluster,
+                    nodes,
+                    flows=resolved_flows(cluster, nodes),
+                    # Admin access to the lab comes from the host, over each bridge.
+                    admin_sources=[f"{b.host.ip}/32" for b in layout.bridges],
+                    apt_proxy=proxy.urls[0] if proxy.urls else "",
+                ),
+            )
         )
-        pulumi.export("firewall", {"default": "deny between nodes", "flows": self.firewall_summary})
-        pulumi.export("endpoints", {"apt_proxy": self.proxy_urls})
-        pulumi.export("ssh_key_path", self.ssh_key_path)
-        pulumi.export("known_hosts_path", self.known_hosts_path)
-        pulumi.export("cluster_vars", self.cluster_vars)
-        pulumi.export("ssh_private_key", self.private_key)
+        # The key stays encrypted in state; the program exports it beside the contract.
+        self.secrets = {"ssh_private_key": self.private_key}
+        self.register_outputs({"nodes": [n.name for n in nodes], "ssh_key_path": self.ssh_key_path})

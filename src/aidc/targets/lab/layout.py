@@ -1,13 +1,14 @@
 """Where each part of a lab cluster goes: bridge names, addresses, firewall rules.
 
-Pure functions of the spec and the stack name, so the Pulumi program, the tests and the
-inventory agree on every address without asking the host.
+Pure functions of a valid spec (one that `aidc.spec.load_spec` accepted) and the stack name, so
+the Pulumi program, the tests and the inventory agree on every address without asking the host.
+The lab's spec rules (rules.py) refuse what this plan cannot place, using the same offsets.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv4Interface
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
 from aidc.spec import Cluster, all_nodes
 from aidc.spec.types import Role
@@ -20,7 +21,22 @@ SSH_USER = "root"
 
 
 class LabLayoutError(ValueError):
-    """The spec cannot be laid out on the lab (e.g. its network is too small)."""
+    """The layout was asked for a spec the lab's rules refuse (one that skipped load_spec)."""
+
+
+def node_offset(pool_position: int, index: int) -> int:
+    """Offset in its network of node `index` (from 1) of the pool at `pool_position` (from 0)."""
+    return FIRST_NODE_OFFSET + POOL_BLOCK * pool_position + index - 1
+
+
+def last_host_offset(network: IPv4Network) -> int:
+    """Offset of the last address a node may take: the one before the broadcast address."""
+    return network.num_addresses - 2
+
+
+def _unchecked(what: str) -> LabLayoutError:
+    """A state a valid spec never reaches (only a spec that skipped load_spec gets here)."""
+    return LabLayoutError(f"{what}; the lab layout needs a spec the lab rules accept")
 
 
 @dataclass(frozen=True)
@@ -61,6 +77,10 @@ class LabLayout:
 
 
 def plan_layout(cluster: Cluster, stack: str) -> LabLayout:
+    """Bridges, node addresses and firewall rules of a valid spec."""
+    for net in cluster.networks:
+        if last_host_offset(net.cidr) < 1:
+            raise _unchecked(f"network {net.name} ({net.cidr}) has no address for the bridge")
     bridges = tuple(
         BridgePlan(
             network=n.name,
@@ -76,13 +96,9 @@ def plan_layout(cluster: Cluster, stack: str) -> LabLayout:
         pool = cluster.pool(ref.pool)
         assert pool is not None
         net = cluster.network(pool.network)
-        offset = FIRST_NODE_OFFSET + POOL_BLOCK * pool_index[ref.pool] + ref.index - 1
-        if ref.index > POOL_BLOCK or offset >= net.cidr.num_addresses - 1:
-            raise LabLayoutError(
-                f"pools[{pool_index[ref.pool]}].count: the lab gives each pool {POOL_BLOCK} "
-                f"addresses from .{FIRST_NODE_OFFSET} of {net.cidr}; use a larger network "
-                "or fewer nodes"
-            )
+        offset = node_offset(pool_index[ref.pool], ref.index)
+        if ref.index > POOL_BLOCK or offset > last_host_offset(net.cidr):
+            raise _unchecked(f"node {ref.hostname} has no address in {net.name} ({net.cidr})")
         nodes.append(
             NodePlan(
                 hostname=ref.hostname,

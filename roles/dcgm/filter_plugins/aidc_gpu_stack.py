@@ -1,1 +1,0 @@
-../../nvidia_driver/filter_plugins/aidc_gpu_stack.py

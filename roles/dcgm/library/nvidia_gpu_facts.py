@@ -1,1 +1,0 @@
-../../gpu_validate/library/nvidia_gpu_facts.py

@@ -1,1 +1,0 @@
-../../../src/aidc/gpu/microbench.py

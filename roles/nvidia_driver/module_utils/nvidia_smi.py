@@ -1,1 +1,0 @@
-../../../src/aidc/gpu/nvidia_smi.py

@@ -1,0 +1,168 @@
+"""Spec rules of the aws target: what a spec must say before the aws components can build it.
+
+Loading a spec runs these after the neutral rules (`aidc.spec.rules`), so `aidc validate`,
+`aidc plan` and the Pulumi program refuse the same specs with the same messages. Plain
+functions of the spec: no Pulumi here, validation must stay fast.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from ipaddress import IPv4Network
+
+from aidc import catalog
+from aidc.spec.errors import Problem
+from aidc.spec.models import Cluster, NodePool
+from aidc.spec.rules import Rule
+
+# The sizes AWS accepts for a VPC's primary CIDR block and for a subnet.
+LARGEST_PREFIX = 16
+SMALLEST_PREFIX = 28
+
+
+def region_and_zones(c: Cluster) -> Iterator[Problem]:
+    if c.region is None:
+        yield Problem("region", "is required on target aws; name a region such as us-east-1")
+        return
+    for i, net in enumerate(c.networks):
+        for k, sub in enumerate(net.subnets):
+            path = f"networks[{i}].subnets[{k}].zone"
+            if sub.zone is None:
+                yield Problem(path, f"is required on target aws; e.g. {c.region}a")
+            elif not re.fullmatch(rf"{re.escape(c.region)}[a-z]", sub.zone):
+                yield Problem(
+                    path,
+                    f"'{sub.zone}' is not a zone of region {c.region}; "
+                    f"use {c.region} followed by a letter",
+                )
+
+
+def instance_types(c: Cluster) -> Iterator[Problem]:
+    types = catalog.instance_types()
+    for i, pool in enumerate(c.pools):
+        base = f"pools[{i}]"
+        if pool.instance_type is None:
+            yield Problem(
+                f"{base}.instance_type", "is required on target aws; name an instance type"
+            )
+            continue
+        itype = types.get(pool.instance_type)
+        if itype is None:
+            yield Problem(
+                f"{base}.instance_type",
+                f"'{pool.instance_type}' is not a known instance type; "
+                f"allowed: {', '.join(sorted(types))}",
+            )
+            continue
+        if pool.gpu is not None and pool.gpu != itype.gpu:
+            carries = f"carries {itype.gpu}" if itype.gpu else "has no GPU"
+            yield Problem(
+                f"{base}.gpu",
+                f"'{pool.gpu}' does not match instance type {itype.name}, which {carries}; "
+                "drop gpu or make them agree",
+            )
+        if pool.gpus_per_node is not None and pool.gpus_per_node != itype.gpus:
+            yield Problem(
+                f"{base}.gpus_per_node",
+                f"{pool.gpus_per_node} does not match {itype.name} ({itype.gpus}); drop it",
+            )
+        if "gpu" in pool.roles and itype.gpus == 0:
+            yield Problem(
+                f"{base}.instance_type",
+                f"{itype.name} has no GPU but the pool has role gpu; choose a GPU instance type",
+            )
+        if pool.efa and not itype.efa_capable:
+            capable = sorted(t.name for t in types.values() if t.efa_capable)
+            yield Problem(
+                f"{base}.efa",
+                f"{itype.name} does not support EFA; EFA-capable types: {', '.join(capable)}",
+            )
+
+
+def cidr_sizes(c: Cluster) -> Iterator[Problem]:
+    def fits(cidr: IPv4Network) -> bool:
+        return LARGEST_PREFIX <= cidr.prefixlen <= SMALLEST_PREFIX
+
+    allowed = f"use a prefix from /{LARGEST_PREFIX} to /{SMALLEST_PREFIX}"
+    for i, net in enumerate(c.networks):
+        if not fits(net.cidr):
+            yield Problem(
+                f"networks[{i}].cidr", f"{net.cidr} is not a size AWS allows for a VPC; {allowed}"
+            )
+        for k, sub in enumerate(net.subnets):
+            if not fits(sub.cidr):
+                yield Problem(
+                    f"networks[{i}].subnets[{k}].cidr",
+                    f"{sub.cidr} is not a size AWS allows for a subnet; {allowed}",
+                )
+
+
+def network_of(c: Cluster, pool: NodePool) -> str | None:
+    """The name of the network the pool runs on; None when it names none of the spec's (the
+    neutral rules report that)."""
+    if pool.network is None:
+        return c.networks[0].name
+    return pool.network if any(n.name == pool.network for n in c.networks) else None
+
+
+def one_network(c: Cluster) -> Iterator[Problem]:
+    placed = [(i, network_of(c, p)) for i, p in enumerate(c.pools)]
+    known = [(i, net) for i, net in placed if net is not None]
+    if not known:
+        return
+    first_index, first = known[0]
+    for i, net in known:
+        if net == first:
+            continue
+        said = f"'{net}'" if c.pools[i].network else f"unset, so '{net}' (the first network)"
+        yield Problem(
+            f"pools[{i}].network",
+            f"is {said}, but pools[{first_index}] runs on '{first}'; the aws target builds one "
+            f"VPC for the nodes (security groups do not span VPCs): use '{first}'",
+        )
+
+
+def subnets_present(c: Cluster) -> Iterator[Problem]:
+    used = {network_of(c, p) for p in c.pools}
+    for i, net in enumerate(c.networks):
+        if net.name in used and not net.subnets:
+            yield Problem(
+                f"networks[{i}].subnets",
+                "is empty, but pools run on this network; list at least one subnet with its zone",
+            )
+
+
+def osd_hosts_fixed(c: Cluster) -> Iterator[Problem]:
+    ceph = c.storage.ceph
+    if ceph is None:
+        return
+    for i, pool in enumerate(c.pools):
+        if pool.name == ceph.osd_pool and pool.autoscaling:
+            yield Problem(
+                f"pools[{i}].autoscaling",
+                "is true, but the pool carries the Ceph OSDs (storage.ceph.osd_pool) and OSD "
+                "hosts hold data; set it false",
+            )
+
+
+def fixed_nodes(c: Cluster) -> Iterator[Problem]:
+    # The stack outputs (and so the inventory) list the nodes the program creates; an auto
+    # scaling group names its own instances, so a spec of groups only leaves none to configure.
+    if all(p.autoscaling for p in c.pools):
+        yield Problem(
+            "pools",
+            "every pool autoscales, so the stack would list no node to configure; set "
+            "autoscaling false on at least one pool",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    instance_types,
+    region_and_zones,
+    cidr_sizes,
+    one_network,
+    subnets_present,
+    osd_hosts_fixed,
+    fixed_nodes,
+)

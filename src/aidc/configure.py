@@ -95,6 +95,8 @@ def ansible_env() -> dict[str, str]:
     # ansible-runner turns host key checking off unless the environment says otherwise;
     # ansible.cfg keeps it on, and so does every run here.
     env["ANSIBLE_HOST_KEY_CHECKING"] = "True"
+    # Where the object_store role keeps each purpose user's S3 keys on the controller.
+    env.setdefault("AIDC_SECRETS_DIR", str(REPO / ".aidc" / "secrets"))
     return env
 
 

@@ -25,7 +25,7 @@ def test_gpu_roles_run_and_skip(gpu_first_run: PlayResult) -> None:
     assert gpu_first_run.ok, gpu_first_run.log.read_text()[-3000:]
     log = gpu_first_run.log.read_text()
     for role in ("nvidia_driver", "dcgm", "gpu_validate"):
-        assert f"TASK [{role} : " in log, f"{role} did not run"
+        assert f"TASK [aidc.cluster.{role} : " in log, f"{role} did not run"
     assert "Not installing the NVIDIA driver on lab-gpu-1: no NVIDIA GPU on the PCI bus" in log
     assert "Not installing DCGM or dcgm-exporter on lab-gpu-1: no NVIDIA GPU on the PCI bus" in log
 

@@ -166,7 +166,8 @@ def _no_password(host: Host, node: NodePlan) -> None:
 
 @control("sshd-refuses-cbc-cipher")
 def _no_cbc(host: Host, node: NodePlan) -> None:
-    result = _ssh_from_host(node, "-c", "aes128-cbc")
+    # ssh reports a failed negotiation at INFO; the helper's default LogLevel=ERROR hides it.
+    result = _ssh_from_host(node, "-o", "LogLevel=INFO", "-c", "aes128-cbc")
     assert result.returncode == 255 and "no matching cipher" in result.stderr, result.stderr
 
 

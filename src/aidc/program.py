@@ -29,7 +29,13 @@ class TargetCluster(Protocol):
 def read_cluster() -> Cluster:
     """The validated spec of this stack; invalid specs stop the program before any resource."""
     project, _, key = STACK_KEY.partition(":")
-    raw = pulumi.Config(project).get_object(key)
+    try:
+        raw = pulumi.Config(project).get_object(key)
+    except ValueError as exc:  # the config's JSON itself (e.g. an integer of thousands of digits)
+        raise pulumi.RunError(
+            f"stack config {STACK_KEY} is not valid JSON data ({str(exc)[:200]}); "
+            "write the spec as YAML mappings, lists and plain values"
+        ) from None
     if raw is None:
         raise pulumi.RunError(
             f"stack config has no {STACK_KEY}; put the cluster spec under config: {STACK_KEY}:"

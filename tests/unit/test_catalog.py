@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from aidc import catalog
@@ -71,3 +73,46 @@ def test_unknown_lookups_name_the_known() -> None:
         catalog.gpu("h300")
     with pytest.raises(KeyError, match="unknown instance type 'x1'"):
         catalog.instance_type("x1")
+
+
+def test_every_gpu_has_node_forms() -> None:
+    for sku, gpu in catalog.gpus().items():
+        assert gpu.node_gpus and list(gpu.node_gpus) == sorted(set(gpu.node_gpus)), sku
+        assert gpu.node_forms, sku
+        if gpu.form_factor == "sxm":
+            # SXM modules come on baseboards: never one to a node.
+            assert 1 not in gpu.node_gpus and 8 in gpu.node_gpus, sku
+        else:
+            assert 1 in gpu.node_gpus, sku
+
+
+def test_hgx_forms() -> None:
+    assert catalog.gpu("b200").node_gpus == (8,)
+    assert catalog.gpu("h100-sxm").node_gpus == catalog.gpu("h200-sxm").node_gpus == (4, 8)
+    assert catalog.gpu("h100-pcie").form_factor == "pcie"
+
+
+def test_every_gpu_instance_type_is_a_node_form_of_its_sku() -> None:
+    for itype in catalog.instance_types().values():
+        if itype.gpu:
+            assert itype.gpus in catalog.gpu(itype.gpu).node_gpus, itype.name
+
+
+def test_an_instance_type_outside_its_skus_forms_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = catalog._read
+
+    def read(name: str) -> dict[str, Any]:
+        data = real(name)
+        if name == "aws_instances.yaml":
+            data["instances"]["p5.48xlarge"]["gpus"] = 6
+        return data
+
+    catalog.instance_types.cache_clear()
+    monkeypatch.setattr(catalog, "_read", read)
+    try:
+        with pytest.raises(ValueError, match="6 GPUs is no node form of h100-sxm"):
+            catalog.instance_types()
+    finally:
+        catalog.instance_types.cache_clear()

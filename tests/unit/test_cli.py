@@ -36,14 +36,38 @@ def test_validate_reports_each_problem(tmp_path: Path, lab_spec: dict[str, Any])
     lab_spec["target"] = "gcp"
     lab_spec["pools"][0]["count"] = -1
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(lab_spec))
+    path.write_text(yaml.safe_dump(lab_spec, sort_keys=False))
+    result = aidc("validate", str(path))
+    assert result.returncode == 2
+    text = path.read_text().splitlines()
+    target = text.index("target: gcp") + 1
+    count = text.index("  count: -1") + 1
+    assert result.stderr.splitlines() == [
+        f"{path}:{target}:1: target: 'gcp' is not allowed; allowed: 'lab' or 'aws'",
+        f"{path}:{count}:3: pools[0].count: -1 is too small; at least 1",
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_problems_in_a_stack_config_name_their_line(tmp_path: Path) -> None:
+    path = tmp_path / "Pulumi.x.yaml"
+    path.write_text(
+        "config:\n"
+        "  aidc:cluster:\n"
+        "    name: Bad\n"
+        "    target: lab\n"
+        "    networks: [{name: n, cidr: 10.0.0.0/24}]\n"
+        "    monitoring: {enabled: false}\n"
+        "    pools:\n"
+        "      - {name: p, roles: [cpu], count: 0}\n"
+    )
     result = aidc("validate", str(path))
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "target: 'gcp' is not allowed; allowed: 'lab' or 'aws'",
-        "pools[0].count: -1 is too small; at least 1",
+        f"{path}:3:5: name: 'Bad' is not valid; use lowercase letters, digits and '-' (an RFC "
+        "1123 label), not starting or ending with '-'",
+        f"{path}:8:33: pools[0].count: 0 is too small; at least 1",
     ]
-    assert "Traceback" not in result.stderr
 
 
 def test_validate_and_plan_refuse_what_the_target_cannot_build(
@@ -54,8 +78,10 @@ def test_validate_and_plan_refuse_what_the_target_cannot_build(
     lab_spec["pools"][1]["count"] = 17
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(lab_spec))
+    line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if "count: 17" in t)
     expected = [
-        "pools[1].count: 17 is more than the 16 addresses the lab gives each pool; at most 16"
+        f"{path}:{line}:3: pools[1].count: 17 is more than the 16 addresses the lab gives each "
+        "pool; at most 16"
     ]
     for command in ("validate", "plan"):
         result = aidc(command, str(path))
@@ -74,7 +100,47 @@ def test_validate_bad_yaml(tmp_path: Path) -> None:
     path.write_text("name: [unclosed\n")
     result = aidc("validate", str(path))
     assert result.returncode == 2
-    assert result.stderr.strip() == f"{path}: is not valid YAML at line 2; fix the syntax"
+    assert result.stderr.strip() == (
+        f"{path}:2:1: is not valid YAML: did not find expected ',' or ']' (while parsing a flow "
+        "sequence); fix the syntax"
+    )
+
+
+def test_validate_explains_a_tab(tmp_path: Path) -> None:
+    path = tmp_path / "tab.yaml"
+    path.write_text("name: lab\npools:\n\t- name: gpu\n")
+    result = aidc("validate", str(path))
+    assert (result.returncode, result.stderr.strip()) == (
+        2,
+        f"{path}:3:1: a tab indents this line; YAML allows only spaces for indentation: indent "
+        "with spaces",
+    )
+
+
+def test_validate_refuses_a_key_given_twice(tmp_path: Path, lab_spec: dict[str, Any]) -> None:
+    path = tmp_path / "twice.yaml"
+    text = yaml.safe_dump(lab_spec, sort_keys=False).replace(
+        "name: lab\n", "name: lab\nname: lab2\n", 1
+    )
+    path.write_text(text)
+    result = aidc("validate", str(path))
+    assert (result.returncode, result.stderr.splitlines()) == (
+        2,
+        [f"{path}:2:1: name: is given twice in one mapping (lines 1 and 2); keep one"],
+    )
+
+
+def test_validate_refuses_an_alias_bomb_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, 9)]
+    path.write_text("\n".join(lines) + "\n")
+    result = aidc("validate", str(path))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"{path}:5:25: aliases here expand the document past 50,000 values; a cluster spec "
+        "needs a few hundred: write values out or alias fewer"
+    )
 
 
 def test_stack_config_without_spec(tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from tests.conftest import stack_spec
 
 BASES = {"lab": stack_spec("lab"), "aws": stack_spec("aws-p5")}
 PROBLEM_LINE = re.compile(r"^(?:[\w:-]+|\[\d+\]|\.|'[^']*'|\"[^\"]*\")+: \S")
+# `aidc validate` says where each value is written first.
+POSITION = re.compile(r"^\S+\.yaml:\d+:\d+: ")
 
 Path_ = tuple[str | int, ...]
 
@@ -190,4 +192,5 @@ def test_cli_exits_2_with_a_path_per_line(spec: dict[str, Any]) -> None:
     lines = err.getvalue().splitlines()
     assert lines
     for line in lines:
-        assert PROBLEM_LINE.match(line) or line.startswith("warning: "), line
+        assert POSITION.match(line), line
+        assert PROBLEM_LINE.match(POSITION.sub("", line)), line

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from aidc import catalog
 from aidc.spec import SpecError, load_spec
 from aidc.spec.rules import RULES, TARGET_RULES, rules_for, target_rules
 from aidc.spec.types import Target
@@ -119,7 +120,11 @@ def test_unknown_gpu(lab_spec: dict[str, Any]) -> None:
 
 def test_lab_gpu_pool_without_gpu(lab_spec: dict[str, Any]) -> None:
     del lab_spec["pools"][1]["gpu"]
-    (message,) = problems(lab_spec)
+    counts, message = problems(lab_spec)
+    assert counts == (
+        "pools[1].gpus_per_node: counts GPUs, but the pool names no GPU; name its SKU in gpu "
+        "or remove it"
+    )
     assert message.startswith(
         "pools[1].gpu: a pool with role gpu needs a GPU SKU; allowed: a100-40gb, "
     )
@@ -548,3 +553,310 @@ def test_validation_imports_no_pulumi() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+# Plausibility: values that are well formed but cannot be right.
+
+
+@pytest.mark.parametrize("sku", sorted(catalog.gpus()))
+def test_gpus_per_node_must_be_a_node_form_of_the_sku(lab_spec: dict[str, Any], sku: str) -> None:
+    gpu = catalog.gpu(sku)
+    lab_spec["pools"][1]["gpu"] = sku
+    for count in gpu.node_gpus:
+        lab_spec["pools"][1]["gpus_per_node"] = count
+        load_spec(lab_spec)
+    odd = next(n for n in range(1, 17) if n not in gpu.node_gpus)
+    lab_spec["pools"][1]["gpus_per_node"] = odd
+    (message,) = problems(lab_spec)
+    assert message.startswith(
+        f"pools[1].gpus_per_node: {odd} is not a node form of {sku} ({gpu.name}); allowed: "
+    )
+    assert gpu.node_forms in message
+
+
+def test_an_h200_pool_of_three_gpus_per_node_is_refused(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][1]["gpus_per_node"] = 3
+    assert problems(lab_spec) == [
+        "pools[1].gpus_per_node: 3 is not a node form of h200-sxm (NVIDIA H200); allowed: 4 or 8 "
+        "(HGX H200 baseboards of 4 or 8 GPUs)"
+    ]
+
+
+def test_gpus_per_node_without_a_gpu_is_refused(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][0]["gpus_per_node"] = 2
+    assert problems(lab_spec) == [
+        "pools[0].gpus_per_node: counts GPUs, but the pool names no GPU; name its SKU in gpu or "
+        "remove it"
+    ]
+
+
+def test_aws_gpus_per_node_is_judged_against_the_instance_type(aws_spec: dict[str, Any]) -> None:
+    aws_spec["pools"][1]["gpus_per_node"] = 3
+    assert problems(aws_spec) == [
+        "pools[1].gpus_per_node: 3 does not match p5.48xlarge (8); drop it"
+    ]
+
+
+@pytest.mark.parametrize(
+    "cidrs",
+    [
+        ["0.0.0.0/1", "128.0.0.0/1"],
+        [f"{i}.0.0.0/8" for i in range(256)],
+        ["0.0.0.0/2", "64.0.0.0/2", "128.0.0.0/2", "192.0.0.0/2"],
+    ],
+)
+def test_admin_networks_that_together_cover_the_internet(
+    aws_spec: dict[str, Any], cidrs: list[str]
+) -> None:
+    aws_spec["firewall"]["admin_cidrs"] = cidrs
+    assert problems(aws_spec) == [
+        "firewall.admin_cidrs: together they open SSH to the whole internet; name your admin "
+        "networks, or set firewall.allow_world_admin: true to accept the risk"
+    ]
+    aws_spec["firewall"]["allow_broad_admin"] = True
+    assert problems(aws_spec) == [
+        "firewall.admin_cidrs: together they open SSH to the whole internet (allow_broad_admin "
+        "stops short of it); name your admin networks, or set firewall.allow_world_admin: true "
+        "to accept the risk"
+    ]
+    aws_spec["firewall"]["allow_world_admin"] = True
+    _, warnings = load_spec(aws_spec)
+    assert [str(w) for w in warnings] == [
+        "warning: firewall.admin_cidrs: together they open SSH to the whole internet; allowed "
+        "by allow_world_admin"
+    ]
+
+
+def test_admin_networks_up_to_a_slash_8_of_public_addresses_pass(aws_spec: dict[str, Any]) -> None:
+    # 11.0.0.0/8 is public: exactly the threshold. Private and documentation ranges count nil.
+    aws_spec["firewall"]["admin_cidrs"] = [
+        "11.0.0.0/8",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "198.51.100.0/24",
+    ]
+    assert load_spec(aws_spec)[1] == []
+    aws_spec["firewall"]["admin_cidrs"].append("12.0.0.0/24")
+    assert problems(aws_spec) == [
+        "firewall.admin_cidrs: together they open SSH to 16,777,472 public IPv4 addresses (0.4% "
+        "of IPv4), more than the 16,777,216 of a /8; name your admin networks, or set "
+        "firewall.allow_broad_admin: true to accept the risk"
+    ]
+
+
+def test_one_broad_admin_network_is_named_by_its_index(aws_spec: dict[str, Any]) -> None:
+    aws_spec["firewall"]["admin_cidrs"] = ["203.0.113.0/24", "64.0.0.0/2"]
+    assert problems(aws_spec) == [
+        "firewall.admin_cidrs[1]: 64.0.0.0/2 opens SSH to 1,052,770,304 public IPv4 addresses "
+        "(24.5% of IPv4), more than the 16,777,216 of a /8; name your admin networks, or set "
+        "firewall.allow_broad_admin: true to accept the risk"
+    ]
+    aws_spec["firewall"]["allow_broad_admin"] = True
+    _, warnings = load_spec(aws_spec)
+    assert [str(w) for w in warnings] == [
+        "warning: firewall.admin_cidrs[1]: 64.0.0.0/2 opens SSH to 1,052,770,304 public IPv4 "
+        "addresses (24.5% of IPv4), more than the 16,777,216 of a /8; allowed by "
+        "allow_broad_admin"
+    ]
+
+
+def test_overlapping_admin_networks_count_once(aws_spec: dict[str, Any]) -> None:
+    aws_spec["firewall"]["admin_cidrs"] = ["11.0.0.0/8"] * 3 + ["11.1.0.0/16"]
+    load_spec(aws_spec)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        "ami-12345678",
+        "ami-0123456789abcdef0",
+        "/aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/ebs-gp3/ami-id",
+        "/custom/gpu-image/ami-id",
+        "arn:aws:ssm:us-east-1:123456789012:parameter/images/gpu",
+    ],
+)
+def test_aws_images_the_resolver_accepts(aws_spec: dict[str, Any], image: str) -> None:
+    aws_spec["pools"][1]["image"] = image
+    load_spec(aws_spec)
+
+
+@pytest.mark.parametrize(
+    ("image", "why"),
+    [
+        ("ubuntu", "'ubuntu' names no image"),
+        ("ami-xyz", "'ami-xyz' is not an AMI id"),
+        ("ami-1234", "'ami-1234' is not an AMI id"),
+        (
+            "resolve:ssm:/a/b",
+            "'resolve:ssm:/a/b' is EC2's launch template syntax; write the parameter alone",
+        ),
+        ("/a//b", "'/a//b' is not an SSM parameter path or ARN"),
+        ("arn:aws:s3:::bucket", "'arn:aws:s3:::bucket' is not an SSM parameter path or ARN"),
+    ],
+)
+def test_aws_images_that_name_no_image(aws_spec: dict[str, Any], image: str, why: str) -> None:
+    aws_spec["pools"][1]["image"] = image
+    (message,) = problems(aws_spec)
+    assert message == (
+        f"pools[1].image: {why}; use an AMI id (ami- and 8 to 17 hex digits), an SSM parameter "
+        "path such as /aws/service/canonical/ubuntu/server/24.04/stable/current/amd64/hvm/"
+        "ebs-gp3/ami-id, or the ARN of an SSM parameter"
+    )
+
+
+def test_an_image_with_blanks_is_refused_on_every_target(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][0]["image"] = "debian 12"
+    assert problems(lab_spec)[0] == (
+        "pools[0].image: 'debian 12' is not valid; use a reference without spaces"
+    )
+
+
+def test_a_lab_image_naming_a_suite_points_at_lab_suite(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][0]["image"] = "trixie"
+    assert problems(lab_spec) == [
+        "pools[0].image: applies only to target aws; remove it (set lab.suite: trixie instead, "
+        "the lab's one image)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (
+            ("networks", 0, "subnets", 0, "zone"),
+            "us-east-1",
+            "'us-east-1' is not valid; use an availability zone: a region and a letter, as "
+            "us-east-1a",
+        ),
+        (
+            ("storage", "buckets", 0, "kms_key_id"),
+            "my key",
+            "'my key' is not a KMS key; use a key id (a UUID or mrk-...), alias/<name>, or the "
+            "ARN of a key or alias",
+        ),
+        (
+            ("pools", 1, "instance_type"),
+            "P5 48XL",
+            "'P5 48XL' is not valid; use an instance type such as p5.48xlarge",
+        ),
+        (
+            ("pools", 1, "capacity_reservation_id"),
+            "cr-12",
+            "'cr-12' is not valid; use a capacity reservation id (cr-...) or capacity block id "
+            "(cb-...) with 8 to 17 hex digits",
+        ),
+        (
+            ("firewall", "flows", 0, "description"),
+            'ssh "from" login',
+            "'ssh \"from\" login' is not valid; use letters, digits, spaces and "
+            "._-:/()#,@[]+=&;{}!$* (what AWS security group rules accept)",
+        ),
+        (
+            ("firewall", "flows", 0, "description"),
+            "x" * 129,
+            f"'{'x' * 56}... is too long; at most 128 characters",
+        ),
+        (("pools", 1, "count"), True, "True is not a whole number; write an integer"),
+        (("pools", 1, "count"), "4", "'4' is not a whole number; write an integer"),
+        (("pools", 1, "efa"), "yes", "'yes' is not a boolean; write true or false"),
+        (
+            ("networks", 0, "cidr"),
+            167772160,
+            "167772160 is not an IPv4 network; write it like 10.0.0.0/16, host bits zero",
+        ),
+    ],
+)
+def test_text_fields_have_a_form(
+    aws_spec: dict[str, Any], path: tuple[Any, ...], value: Any, message: str
+) -> None:
+    node: Any = aws_spec
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    dotted = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    assert f"{dotted}: {message}" in problems(aws_spec)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "mrk-1234abcd12ab34cd56ef1234567890ab",
+        "alias/training-data",
+        "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        "arn:aws:kms:us-east-1:123456789012:alias/training-data",
+    ],
+)
+def test_kms_key_forms(aws_spec: dict[str, Any], key: str) -> None:
+    aws_spec["storage"]["buckets"][0].update(encryption="kms", kms_key_id=key)
+    load_spec(aws_spec)
+
+
+def test_site_is_printable_text(lab_spec: dict[str, Any]) -> None:
+    for site in ("rack 7, hall B", "São Paulo (dc-2)"):
+        lab_spec["site"] = site
+        load_spec(lab_spec)
+    lab_spec["site"] = "a\nb"
+    assert problems(lab_spec) == [
+        "site: 'a\\nb' is not valid; use printable text without control characters, not "
+        "starting or ending with a space"
+    ]
+
+
+def test_tag_keys_aws_reserves_are_refused(lab_spec: dict[str, Any]) -> None:
+    lab_spec["tags"]["AWS:team"] = "x"
+    assert problems(lab_spec) == [
+        "tags.AWS:team: 'AWS:team' starts with 'aws:', a prefix AWS reserves for its own tags; "
+        "choose another key"
+    ]
+
+
+def test_a_key_that_is_not_text_is_named_at_its_mapping(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][0][7] = "x"
+    assert problems(lab_spec) == ["pools[0]: key 7 is not text; write field names and keys as text"]
+
+
+def test_an_empty_spec() -> None:
+    assert problems(None) == [  # type: ignore[arg-type]
+        "spec: is empty; write the cluster spec as a YAML mapping"
+    ]
+
+
+# Every problem at once: the rules judge what parsed even when some fields fail.
+
+
+def test_rules_run_beside_field_problems(aws_spec: dict[str, Any]) -> None:
+    aws_spec["pools"][0]["count"] = "many"
+    aws_spec["networks"].append({"name": "twin", "cidr": "10.0.0.0/16"})
+    aws_spec["pools"][2]["instance_type"] = "p9.huge"
+    aws_spec["storage"]["ceph"]["pools"][0]["min_size"] = 3
+    found = problems(aws_spec)
+    assert found[0] == "pools[0].count: 'many' is not a whole number; write an integer"
+    assert set(found[1:]) >= {
+        "networks[1].cidr: 10.0.0.0/16 overlaps networks[0].cidr 10.0.0.0/16; networks must "
+        "not overlap",
+        "storage.ceph.pools[0].min_size: 3 must be below size 3; at most 2",
+    }
+    assert any(p.startswith("pools[2].instance_type: 'p9.huge' is not a known") for p in found)
+    assert len(found) == len(set(found))
+
+
+def test_a_rule_that_needs_a_failed_field_stays_silent(lab_spec: dict[str, Any]) -> None:
+    """With pools[0]'s roles unparsed, which roles exist is unknown: no flow is judged by
+    them, and nothing is said twice."""
+    lab_spec["pools"][0]["roles"] = ["login", "boss"]
+    lab_spec["firewall"]["flows"][0]["destination"] = "cpu"
+    assert problems(lab_spec) == [
+        "pools[0].roles[1]: 'boss' is not allowed; allowed: 'gpu', 'cpu', 'storage', 'login' "
+        "or 'monitor'"
+    ]
+
+
+def test_items_after_a_broken_one_are_still_judged(lab_spec: dict[str, Any]) -> None:
+    lab_spec["pools"][0]["count"] = None
+    lab_spec["pools"][2]["roles"] = ["storage", "storage"]
+    assert problems(lab_spec) == [
+        "pools[0].count: None is not a whole number; write an integer",
+        "pools[2].roles: 'storage' is listed twice; list each role once",
+    ]

@@ -43,6 +43,8 @@ SETTINGS = settings(
 )
 # `<field.path>: <what is wrong>; <what is allowed>`
 PROBLEM = re.compile(r"^(?:[\w:-]+|\[\d+\]|\.|'[^']*')+: \S.*; \S")
+# What `aidc validate` puts before it: where the value is written (the program has no text).
+POSITION = re.compile(r"^\S+\.yaml:\d+:\d+: ")
 
 
 @dataclass(frozen=True)
@@ -60,8 +62,11 @@ def validate(spec: dict[str, Any]) -> Verdict:
         with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
             code = aidc(["validate", str(path)])
     assert code in (0, 2), f"aidc validate exited {code}:\n{err.getvalue()}"
-    lines = tuple(line for line in err.getvalue().splitlines() if not line.startswith("warning:"))
-    return Verdict(code == 0, lines)
+    lines = err.getvalue().splitlines()
+    for line in lines:
+        assert POSITION.match(line.removeprefix("warning: ")), f"no file:line:column: {line}"
+    problems = tuple(POSITION.sub("", line) for line in lines if not line.startswith("warning:"))
+    return Verdict(code == 0, problems)
 
 
 def deploy(spec: dict[str, Any]) -> Verdict:

@@ -47,6 +47,8 @@ def instance_types() -> dict[str, InstanceType]:
             raise ValueError(f"catalog instance {t.name}: gpu and gpus must be set together")
         if t.gpu is not None and t.gpu not in gpus():
             raise ValueError(f"catalog instance {t.name}: unknown GPU SKU {t.gpu!r}")
+        if t.gpu is not None and t.gpus not in gpus()[t.gpu].node_gpus:
+            raise ValueError(f"catalog instance {t.name}: {t.gpus} GPUs is no node form of {t.gpu}")
     return types
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, field_validator
 
 Architecture = Literal["ampere", "ada", "hopper", "blackwell"]
+FormFactor = Literal["sxm", "pcie"]
 PlanRole = Literal["gpu", "cpu", "storage", "login", "monitor"]
 
 
@@ -27,6 +28,16 @@ class Gpu(_Record):
     tdp_w: PositiveInt
     nvlink: bool
     fabric_manager: bool
+    form_factor: FormFactor
+    node_gpus: tuple[PositiveInt, ...] = Field(min_length=1)
+    node_forms: str = Field(min_length=1)
+
+    @field_validator("node_gpus")
+    @classmethod
+    def _ascending(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if list(value) != sorted(set(value)) or value[-1] > 16:
+            raise ValueError("node_gpus: distinct counts in ascending order, at most 16")
+        return value
 
 
 class InstanceType(_Record):

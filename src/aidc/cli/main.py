@@ -2,7 +2,8 @@
 
 Both load the spec with `aidc.spec.load_file`, which runs the neutral rules and those of the
 spec's target, as the Pulumi program does, so both reach the same verdict on a spec.
-Exit status: 0 success, 2 invalid input (one line per problem on stderr), 1 a bug.
+Exit status: 0 success, 2 invalid input (one line per problem on stderr, each starting with
+`file:line:column:` where the value is written), 1 a bug.
 """
 
 from __future__ import annotations

@@ -1,9 +1,11 @@
 """The cluster spec: pydantic models, the neutral cross-field rules, and the loader, which also
-runs the rules of the spec's target (`aidc.targets.<target>.rules`)."""
+runs the rules of the spec's target (`aidc.targets.<target>.rules`). Input is bounded
+(`aidc.spec.limits`) before it is judged, and YAML is read with the position of each value
+(`aidc.spec.yamlfile`)."""
 
 from aidc.spec.derive import NodeRef, all_nodes, node_refs, pool_gpus
 from aidc.spec.errors import Problem, SpecError
-from aidc.spec.loader import STACK_KEY, extract, load_file, load_spec, read_file
+from aidc.spec.loader import STACK_KEY, extract, load_document, load_file, load_spec, read_file
 from aidc.spec.models import (
     Bucket,
     Ceph,
@@ -40,6 +42,7 @@ __all__ = [
     "Subnet",
     "all_nodes",
     "extract",
+    "load_document",
     "load_file",
     "load_spec",
     "node_refs",

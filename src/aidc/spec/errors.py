@@ -6,6 +6,7 @@ Every problem reads `<field.path>: <what is wrong>; <what is allowed>`.
 from __future__ import annotations
 
 import re
+import reprlib
 import types
 import typing
 from collections.abc import Iterable, Sequence
@@ -17,17 +18,23 @@ from pydantic_core import ErrorDetails
 
 Severity = Literal["error", "warning"]
 ROOT = "spec"
+_KEY_CHARS = 40
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One problem. `path` is the field path (empty for a problem of the YAML text itself);
+    `where` is `file:line:column` when the problem was found in a file whose text is known."""
+
     path: str
     message: str
     severity: Severity = "error"
+    where: str = ""
 
     def __str__(self) -> str:
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{self.path}: {self.message}"
+        parts = [part for part in (self.where, self.path) if part]
+        return prefix + "".join(f"{part}: " for part in parts) + self.message
 
 
 class SpecError(ValueError):
@@ -44,7 +51,10 @@ def format_path(loc: Iterable[int | str]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            # Unknown keys can hold anything; quote those that would blur the path.
+            # Unknown keys can hold anything; quote those that would blur the path, and cut
+            # the long ones.
+            if len(part) > _KEY_CHARS:
+                part = part[: _KEY_CHARS - 3] + "..."
             name = part if re.fullmatch(r"[\w:-]+", part) else repr(part)
             out += f".{name}" if out else name
     return out or ROOT
@@ -56,15 +66,56 @@ _PATTERN_HINTS = {
         "lowercase letters, digits and '-' (an RFC 1123 label), not starting or ending with '-'"
     ),
     r"^[a-z]{2}(-gov)?-[a-z]+-\d$": "an AWS region name such as us-east-1",
-    r"^(cr|cb)-[0-9a-f]+$": "a capacity reservation id (cr-...) or capacity block id (cb-...)",
+    r"^(cr|cb)-[0-9a-f]{8,17}$": (
+        "a capacity reservation id (cr-...) or capacity block id (cb-...) with 8 to 17 hex digits"
+    ),
+    r"^[a-z][a-z0-9-]*\.[a-z0-9]+$": "an instance type such as p5.48xlarge",
+    r"^\S+$": "a reference without spaces",
+    r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$": (
+        "an availability zone: a region and a letter, as us-east-1a"
+    ),
+    r"^[A-Za-z0-9 ._\-:/()#,@\[\]+=&;{}!$*]+$": (
+        "letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* (what AWS security group rules accept)"
+    ),
+    r"^[^\s\x00-\x1f\x7f]([^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$": (
+        "printable text without control characters, not starting or ending with a space"
+    ),
+    r"^[\w .:/=+\-@]+$": "letters, digits, spaces and ._:/=+-@",
+    r"^[\w .:/=+\-@]*$": "letters, digits, spaces and ._:/=+-@",
     r"^(host|osd|rack)$": "host, osd or rack",
     r"^(rbd|rgw|cephfs)$": "rbd, rgw or cephfs",
 }
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+SHOWN_CHARS = 60
+
+
+class _Shortened(reprlib.Repr):
+    """reprlib's bounded repr, which never renders a huge integer's digits either."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 2
+        self.maxdict = self.maxlist = self.maxtuple = self.maxset = self.maxfrozenset = 3
+        self.maxstring = self.maxother = self.maxlong = SHOWN_CHARS
+
+    def repr_int(self, x: int, level: int) -> str:
+        if abs(x).bit_length() > 4 * SHOWN_CHARS:
+            return f"<a number of about {int(abs(x).bit_length() * 0.30103) + 1:,} digits>"
+        return super().repr_int(x, level)
+
+    def repr_bytes(self, x: bytes, level: int) -> str:
+        return repr(x[: self.maxstring]) + ("..." if len(x) > self.maxstring else "")
+
+
+_SHORTENED = _Shortened()
+
+
+def show(value: Any) -> str:
+    """The value as a message quotes it: a repr cut to 60 characters, built from a bounded
+    part of the value (never from all of a huge string, list or mapping)."""
+    text = repr(value[: SHOWN_CHARS + 1]) if isinstance(value, str) else _SHORTENED.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def _allowed_fields(model: type[BaseModel], loc: Sequence[int | str]) -> list[str] | None:
@@ -103,9 +154,11 @@ def _describe(err: ErrorDetails, model: type[BaseModel]) -> str:
     kind = err["type"]
     ctx: dict[str, Any] = dict(err.get("ctx") or {})
     value = err.get("input")
-    shown = _show(value)
+    shown = show(value)
     if kind == "missing":
         return "is required; add this field"
+    if kind == "invalid_key":
+        return f"key {shown} is not text; write field names and keys as text"
     if kind == "extra_forbidden":
         allowed = _allowed_fields(model, err["loc"][:-1])
         hint = f"allowed: {', '.join(allowed)}" if allowed else "remove it"
@@ -127,7 +180,11 @@ def _describe(err: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "less_than_equal":
         return f"{shown} is too large; at most {ctx.get('le')}"
     if kind == "string_too_short":
-        return f"{shown} is too short; at least {ctx.get('min_length')} characters"
+        least = ctx.get("min_length")
+        unit = "character" if least == 1 else "characters"
+        if value == "":
+            return f"is empty; write at least {least} {unit}"
+        return f"{shown} is too short; at least {least} {unit}"
     if kind == "string_too_long":
         return f"{shown} is too long; at most {ctx.get('max_length')} characters"
     if kind == "too_short":
@@ -150,16 +207,24 @@ def from_validation_error(exc: ValidationError, model: type[BaseModel]) -> list[
     problems: list[Problem] = []
     seen: set[tuple[str, str]] = set()
     errors = exc.errors(include_url=False)
-    locs = [tuple(p for p in err["loc"] if not _is_branch_label(p)) for err in errors]
+    locs = [clean_loc(err["loc"]) for err in errors]
     for err, loc in zip(errors, locs, strict=True):
         # A list whose items failed is also reported as too short; the item errors say it all.
         if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
             continue
-        problem = Problem(format_path(loc), _describe(err, model))
+        # A key that is not text is named in the message, at the mapping that holds it.
+        where = loc[:-1] if err["type"] == "invalid_key" else loc
+        problem = Problem(format_path(where), _describe(err, model))
         if (problem.path, problem.message) not in seen:
             seen.add((problem.path, problem.message))
             problems.append(problem)
     return problems
+
+
+def clean_loc(loc: Iterable[int | str]) -> tuple[int | str, ...]:
+    """An error's location as a field path: without the labels pydantic adds for union
+    members and validators."""
+    return tuple(p for p in loc if not _is_branch_label(p))
 
 
 def _is_branch_label(part: int | str) -> bool:

@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
-from ipaddress import IPv4Network
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from aidc.spec.types import (
     ROLES,
+    Bool,
+    BucketName,
     BucketPurpose,
+    Cidr,
     Count,
     DebianSuite,
+    Description,
     DiskGb,
     Encryption,
+    GpuSku,
     HardeningProfile,
+    ImageRef,
+    InstanceTypeName,
+    Int,
+    KmsKeyId,
     Name,
     PortRange,
     Protocol,
     Role,
+    Site,
     TagKey,
     TagValue,
     Target,
+    Zone,
 )
 
 
@@ -32,14 +41,14 @@ class Subnet(_Model):
     """A part of a network; on aws, a subnet in one availability zone."""
 
     name: Name = Field(description="unique within its network")
-    cidr: IPv4Network = Field(
+    cidr: Cidr = Field(
         description="inside the network's CIDR, host bits zero, not overlapping its other subnets"
     )
-    zone: str | None = Field(
+    zone: Zone | None = Field(
         default=None,
         description="availability zone; required on aws, where it is the region and a letter",
     )
-    public: bool = Field(
+    public: Bool = Field(
         default=False,
         description="public subnets get an internet route; on aws only they auto-assign public IPs",
     )
@@ -49,7 +58,7 @@ class Network(_Model):
     """A virtual network: a VPC on aws, a Linux bridge with no route off the machine on lab."""
 
     name: Name = Field(description="unique among networks; pools name it in `network`")
-    cidr: IPv4Network = Field(
+    cidr: Cidr = Field(
         description="host bits zero; must not overlap another network; aws: /16 to /28; "
         "lab: /30 or larger"
     )
@@ -65,27 +74,37 @@ class Flow(_Model):
     ports: PortRange | None = Field(
         default=None, description="required for tcp and udp; refused for icmp and all"
     )
-    description: str = Field(
-        min_length=1, max_length=200, description="why the flow exists; kept on the firewall rule"
+    description: Description = Field(
+        description="why the flow exists; kept on the firewall rule (an AWS security group "
+        "rule's description, a comment in the lab's nftables rules)"
     )
 
 
 class Firewall(_Model):
     """Who may reach the cluster, and what may flow between roles: everything else is denied."""
 
-    admin_cidrs: tuple[IPv4Network, ...] = Field(
+    admin_cidrs: tuple[Cidr, ...] = Field(
         default=(),
-        description="sources allowed to reach SSH on login nodes; 0.0.0.0/0 is refused unless "
-        "allow_world_admin is true",
+        description="sources allowed to reach SSH on login nodes, judged together: if they "
+        "cover every public IPv4 address (0.0.0.0/0, or halves such as 0.0.0.0/1 and "
+        "128.0.0.0/1) they are refused unless allow_world_admin is true; if they cover more "
+        "public addresses than a /8 holds (1/256 of IPv4) they are refused unless "
+        "allow_broad_admin is true",
     )
-    allow_world_admin: bool = Field(
+    allow_world_admin: Bool = Field(
         default=False,
-        description="explicit override that permits 0.0.0.0/0 in admin_cidrs (with a warning)",
+        description="explicit override that permits admin_cidrs covering the whole internet, "
+        "such as 0.0.0.0/0 (with a warning); implies allow_broad_admin",
+    )
+    allow_broad_admin: Bool = Field(
+        default=False,
+        description="explicit override that permits admin_cidrs covering more public "
+        "addresses than a /8 holds, short of the whole internet (with a warning)",
     )
     flows: tuple[Flow, ...] = Field(
         default=(), description="traffic allowed between roles; the rest between roles is denied"
     )
-    egress_cidrs: tuple[IPv4Network, ...] = Field(
+    egress_cidrs: tuple[Cidr, ...] = Field(
         default=(), description="destinations nodes may reach beyond the cluster (aws)"
     )
 
@@ -105,44 +124,47 @@ class NodePool(_Model):
         description="number of nodes; on lab all pools together must not exceed lab.max_nodes, "
         "at most 16 per pool, within the network's addresses (pool n starts at offset 10 + 16n)"
     )
-    gpu: str | None = Field(
+    gpu: GpuSku | None = Field(
         default=None,
         description="GPU SKU from the catalog; needed for role gpu unless instance_type carries "
         "one, and on aws it must agree with the instance type",
     )
-    gpus_per_node: int | None = Field(
+    gpus_per_node: Int | None = Field(
         default=None,
         ge=1,
         le=16,
         description="on aws taken from the instance type (must match it when set); elsewhere 1 "
-        "when unset",
+        "when unset, and when set one of the node forms of the SKU in the catalog (e.g. 4 or 8 "
+        "for HGX boards, 1, 2, 4 or 8 for PCIe cards); needs gpu",
     )
-    instance_type: str | None = Field(
+    instance_type: InstanceTypeName | None = Field(
         default=None,
         description="aws instance type from the catalog; required on aws, refused on lab",
     )
-    image: str | None = Field(
+    image: ImageRef | None = Field(
         default=None,
-        description="aws: AMI id or SSM parameter path (default: Ubuntu 24.04); refused on lab",
+        description="aws: an AMI id (ami- and 8 to 17 hex digits), an SSM parameter path "
+        "(/...) or the ARN of an SSM parameter (default: Canonical's Ubuntu 24.04 parameter); "
+        "refused on lab, whose image is lab.suite",
     )
     root_disk_gb: DiskGb = Field(default=100, description="root volume size in GB")
     network: Name | None = Field(
         default=None, description="the network the nodes join; defaults to the first network"
     )
-    efa: bool = Field(
+    efa: Bool = Field(
         default=False,
         description="aws: attach the instance type's EFA interfaces; EFA-capable types only",
     )
-    placement_group: bool = Field(
+    placement_group: Bool = Field(
         default=True,
         description="aws: put an EFA pool of more than one node in a cluster placement group",
     )
     capacity_reservation_id: str | None = Field(
         default=None,
-        pattern=r"^(cr|cb)-[0-9a-f]+$",
+        pattern=r"^(cr|cb)-[0-9a-f]{8,17}$",
         description="aws: capacity reservation (cr-) or capacity block (cb-) to launch into",
     )
-    autoscaling: bool = Field(
+    autoscaling: Bool = Field(
         default=False,
         description="aws: an auto scaling group instead of single instances; not on the Ceph "
         "OSD pool, and not on every pool",
@@ -158,14 +180,14 @@ class CephPool(_Model):
     """A Ceph pool and its replication."""
 
     name: Name = Field(description="unique among the Ceph pools")
-    size: int = Field(
+    size: Int = Field(
         default=3,
         ge=1,
         le=10,
         description="copies of each object; at least 2, and with failure domain host at most "
         "the OSD hosts",
     )
-    min_size: int = Field(
+    min_size: Int = Field(
         default=2, ge=1, le=10, description="copies needed to serve I/O; below size"
     )
     failure_domain: str = Field(
@@ -176,7 +198,7 @@ class CephPool(_Model):
     application: str = Field(
         default="rbd", pattern=r"^(rbd|rgw|cephfs)$", description="what the pool is used by"
     )
-    pg_autoscale: bool = Field(
+    pg_autoscale: Bool = Field(
         default=True, description="let Ceph's autoscaler set the placement group count"
     )
 
@@ -187,18 +209,18 @@ class Ceph(_Model):
     osd_pool: Name = Field(
         description="node pool whose hosts carry the OSDs; it must have role storage"
     )
-    osds_per_host: int = Field(default=1, ge=1, le=24, description="OSDs on each host")
-    osd_size_gb: int = Field(
+    osds_per_host: Int = Field(default=1, ge=1, le=24, description="OSDs on each host")
+    osd_size_gb: Int = Field(
         default=20,
         ge=1,
         le=1_000_000,
         description="size of each OSD in GB (on lab, the size of its sparse file)",
     )
     pools: tuple[CephPool, ...] = Field(default=(), description="the Ceph pools to create")
-    rgw: bool = Field(
+    rgw: Bool = Field(
         default=False, description="run the RADOS gateway (S3 API); lab buckets need it"
     )
-    msgr2_secure: bool = Field(
+    msgr2_secure: Bool = Field(
         default=True, description="encrypt Ceph's wire protocol (msgr2 secure mode)"
     )
 
@@ -206,26 +228,30 @@ class Ceph(_Model):
 class Bucket(_Model):
     """An object-store bucket: S3 on aws, Ceph RGW on lab."""
 
-    name: str = Field(
+    name: BucketName = Field(
         description="unique; a valid S3 bucket name: 3-63 lowercase letters, digits, '.' and "
         "'-', starting and ending with a letter or digit, not an IP address"
     )
     purpose: BucketPurpose = Field(description="what the bucket holds")
-    versioning: bool | None = Field(default=None, description="default: on for checkpoints")
-    noncurrent_expiry_days: int | None = Field(
+    versioning: Bool | None = Field(default=None, description="default: on for checkpoints")
+    noncurrent_expiry_days: Int | None = Field(
         default=None, ge=1, le=3650, description="delete noncurrent versions after these days"
     )
-    expiry_days: int | None = Field(
+    expiry_days: Int | None = Field(
         default=None, ge=1, le=36500, description="delete objects after these days"
     )
     encryption: Encryption = Field(default="sse-s3", description="server-side encryption")
-    kms_key_id: str | None = Field(
-        default=None, description="KMS key; required with encryption kms, refused otherwise"
+    kms_key_id: KmsKeyId | None = Field(
+        default=None,
+        description="KMS key: a key id, alias/<name>, or a key or alias ARN; required with "
+        "encryption kms, refused otherwise",
     )
-    access_logging: bool = Field(
+    access_logging: Bool = Field(
         default=False, description="aws: log requests to a separate access-log bucket"
     )
-    quota_gb: int | None = Field(default=None, ge=1, description="size quota in GB; none: no quota")
+    quota_gb: Int | None = Field(
+        default=None, ge=1, le=10_000_000, description="size quota in GB; none: no quota"
+    )
 
     @property
     def versioned(self) -> bool:
@@ -242,12 +268,12 @@ class Storage(_Model):
 class Monitoring(_Model):
     """Prometheus on the monitor nodes, node_exporter on every node."""
 
-    enabled: bool = Field(default=True, description="needs a pool with role monitor")
-    retention_days: int = Field(
+    enabled: Bool = Field(default=True, description="needs a pool with role monitor")
+    retention_days: Int = Field(
         default=15, ge=1, le=3650, description="days Prometheus keeps samples"
     )
-    scrape_interval_s: int = Field(default=15, ge=5, le=300, description="seconds between scrapes")
-    alert_rules: bool = Field(default=True, description="install aidc's alert rules")
+    scrape_interval_s: Int = Field(default=15, ge=5, le=300, description="seconds between scrapes")
+    alert_rules: Bool = Field(default=True, description="install aidc's alert rules")
 
 
 class Hardening(_Model):
@@ -265,8 +291,8 @@ class LabSettings(_Model):
     suite: DebianSuite = Field(
         default="bookworm", description="Debian release of the node image (12 or 13)"
     )
-    max_nodes: int = Field(default=12, ge=1, le=64, description="refuse specs larger than this")
-    node_memory_mb: int = Field(
+    max_nodes: Int = Field(default=12, ge=1, le=64, description="refuse specs larger than this")
+    node_memory_mb: Int = Field(
         default=2048, ge=256, le=65536, description="memory limit of each node in MB"
     )
 
@@ -281,8 +307,10 @@ class Cluster(_Model):
         pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
         description="AWS region; required on aws, refused elsewhere",
     )
-    site: str | None = Field(
-        default=None, max_length=64, description="free-form location for lab and on-prem"
+    site: Site | None = Field(
+        default=None,
+        description="free-form location for lab and on-prem: printable text, no control "
+        "characters, not starting or ending with a space",
     )
     networks: tuple[Network, ...] = Field(
         min_length=1, description="unique names; CIDRs must not overlap"

@@ -1,5 +1,10 @@
 """Cross-field rules, run after the models parse. Each rule yields Problems; all are reported.
 
+They also run when some fields failed to parse, on the cluster `aidc.spec.partial` builds from
+what did parse: a rule that needs a failed field stops (that field's problem is already
+reported), and a rule that checks list items one by one (`skipping_unparsed`) skips only the
+items that need one.
+
 The rules here hold for every target. Each target keeps its own rules beside its components,
 in `aidc.targets.<target>.rules` (a `RULES` tuple); `check` runs the neutral rules and those of
 the spec's target, so the CLI and the Pulumi program judge a spec by the same rules.
@@ -9,19 +14,50 @@ from __future__ import annotations
 
 import importlib
 import ipaddress
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from aidc import catalog
 from aidc.spec.errors import Problem
 from aidc.spec.models import Cluster
+from aidc.spec.partial import (
+    Unparsed,
+    is_parsed,
+    judging,
+    skipping_unparsed,
+    unparsed_touched,
+)
 from aidc.spec.types import ROLES, Target
 
 Rule = Callable[[Cluster], Iterator[Problem]]
 
-_WORLD = ipaddress.IPv4Network("0.0.0.0/0")
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# Addresses no one on the internet holds (RFC 6890's special-purpose blocks that are not
+# globally reachable, and the documentation ranges): admin networks there open nothing to
+# the internet, so they do not count towards its share.
+NOT_PUBLIC = tuple(
+    ipaddress.IPv4Network(c)
+    for c in (
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    )
+)
+PUBLIC_ADDRESSES = 2**32 - sum(n.num_addresses for n in NOT_PUBLIC)
+# Admin networks together may cover at most this many public addresses without
+# firewall.allow_broad_admin: a /8's worth, 1/256 of the IPv4 space. Real admin networks (an
+# office, a VPN's egress, a bastion) are a few /24s, rarely a /16.
+BROAD_ADMIN_ADDRESSES = 2**24
 # Hostnames are <cluster>-<pool>-<index>; a DNS label holds at most 63 characters.
 _MAX_LABEL = 63
 
@@ -30,121 +66,217 @@ def _duplicates(names: Iterable[str]) -> list[str]:
     return sorted(n for n, c in Counter(names).items() if c > 1)
 
 
+def _parsed_names(items: Iterable[object]) -> list[str]:
+    """The names of the items whose name parsed: a name repeated among them is repeated."""
+    names: list[str] = []
+    for item in items:
+        with skipping_unparsed():
+            name = getattr(item, "name")  # noqa: B009 - items of several models
+            if is_parsed(name):
+                names.append(name)
+    return names
+
+
 def unique_names(c: Cluster) -> Iterator[Problem]:
-    groups: list[tuple[str, list[str]]] = [
-        ("networks", [n.name for n in c.networks]),
-        ("pools", [p.name for p in c.pools]),
-        ("storage.buckets", [b.name for b in c.storage.buckets]),
-    ]
-    groups += [
-        (f"networks[{i}].subnets", [s.name for s in n.subnets]) for i, n in enumerate(c.networks)
-    ]
-    if c.storage.ceph:
-        groups.append(("storage.ceph.pools", [p.name for p in c.storage.ceph.pools]))
-    for path, names in groups:
-        for dup in _duplicates(names):
+    for path, items in _named_lists(c):
+        for dup in _duplicates(_parsed_names(items)):
             yield Problem(path, f"name '{dup}' is used more than once; names must be unique")
+
+
+def _named_lists(c: Cluster) -> list[tuple[str, tuple[object, ...]]]:
+    """The lists whose items' names must be unique, those that parsed."""
+    lists: list[tuple[str, tuple[object, ...]]] = []
+    with skipping_unparsed():
+        lists.append(("networks", tuple(c.networks)))
+    with skipping_unparsed():
+        lists.append(("pools", tuple(c.pools)))
+    with skipping_unparsed():
+        lists.append(("storage.buckets", tuple(c.storage.buckets)))
+    with skipping_unparsed():
+        for i, net in enumerate(c.networks):
+            with skipping_unparsed():
+                lists.append((f"networks[{i}].subnets", tuple(net.subnets)))
+    with skipping_unparsed():
+        if c.storage.ceph:
+            lists.append(("storage.ceph.pools", tuple(c.storage.ceph.pools)))
+    return lists
 
 
 def networks_do_not_overlap(c: Cluster) -> Iterator[Problem]:
     for i, net in enumerate(c.networks):
         for j in range(i):
-            if net.cidr.overlaps(c.networks[j].cidr):
-                yield Problem(
-                    f"networks[{i}].cidr",
-                    f"{net.cidr} overlaps networks[{j}].cidr {c.networks[j].cidr}; "
-                    "networks must not overlap",
-                )
+            with skipping_unparsed():
+                if net.cidr.overlaps(c.networks[j].cidr):
+                    yield Problem(
+                        f"networks[{i}].cidr",
+                        f"{net.cidr} overlaps networks[{j}].cidr {c.networks[j].cidr}; "
+                        "networks must not overlap",
+                    )
 
 
 def subnets_inside_network(c: Cluster) -> Iterator[Problem]:
     for i, net in enumerate(c.networks):
-        for k, sub in enumerate(net.subnets):
-            path = f"networks[{i}].subnets[{k}].cidr"
-            if not sub.cidr.subnet_of(net.cidr):
-                yield Problem(
-                    path, f"{sub.cidr} is outside its network {net.cidr}; use a part of it"
-                )
-            for m in range(k):
-                if sub.cidr.overlaps(net.subnets[m].cidr):
-                    yield Problem(
-                        path,
-                        f"{sub.cidr} overlaps networks[{i}].subnets[{m}].cidr "
-                        f"{net.subnets[m].cidr}; subnets must not overlap",
-                    )
+        with skipping_unparsed():
+            for k, sub in enumerate(net.subnets):
+                path = f"networks[{i}].subnets[{k}].cidr"
+                with skipping_unparsed():
+                    if not sub.cidr.subnet_of(net.cidr):
+                        yield Problem(
+                            path, f"{sub.cidr} is outside its network {net.cidr}; use a part of it"
+                        )
+                for m in range(k):
+                    with skipping_unparsed():
+                        if sub.cidr.overlaps(net.subnets[m].cidr):
+                            yield Problem(
+                                path,
+                                f"{sub.cidr} overlaps networks[{i}].subnets[{m}].cidr "
+                                f"{net.subnets[m].cidr}; subnets must not overlap",
+                            )
 
 
 def hostnames_fit(c: Cluster) -> Iterator[Problem]:
     for i, pool in enumerate(c.pools):
-        longest = f"{c.name}-{pool.name}-{pool.count}"
-        if len(longest) > _MAX_LABEL:
-            yield Problem(
-                f"pools[{i}].name",
-                f"hostname '{longest}' is {len(longest)} characters; cluster name, pool name "
-                f"and index together must fit in {_MAX_LABEL} (RFC 1123)",
-            )
+        with skipping_unparsed():
+            longest = f"{c.name}-{pool.name}-{pool.count}"
+            if len(longest) > _MAX_LABEL:
+                yield Problem(
+                    f"pools[{i}].name",
+                    f"hostname '{longest}' is {len(longest)} characters; cluster name, pool "
+                    f"name and index together must fit in {_MAX_LABEL} (RFC 1123)",
+                )
 
 
 def pool_networks_exist(c: Cluster) -> Iterator[Problem]:
     names = [n.name for n in c.networks]
     for i, pool in enumerate(c.pools):
-        if pool.network is not None and pool.network not in names:
-            yield Problem(
-                f"pools[{i}].network",
-                f"'{pool.network}' is not a network of this spec; allowed: {', '.join(names)}",
-            )
+        with skipping_unparsed():
+            if pool.network is not None and pool.network not in names:
+                yield Problem(
+                    f"pools[{i}].network",
+                    f"'{pool.network}' is not a network of this spec; allowed: {', '.join(names)}",
+                )
 
 
 def pool_roles_unique(c: Cluster) -> Iterator[Problem]:
     for i, pool in enumerate(c.pools):
-        for dup in _duplicates(pool.roles):
-            yield Problem(f"pools[{i}].roles", f"'{dup}' is listed twice; list each role once")
+        with skipping_unparsed():
+            for dup in _duplicates(pool.roles):
+                yield Problem(f"pools[{i}].roles", f"'{dup}' is listed twice; list each role once")
 
 
-def gpu_known(c: Cluster) -> Iterator[Problem]:
-    known = catalog.gpus()
+def gpus_per_node_fits(c: Cluster) -> Iterator[Problem]:
+    """A GPU count per node that no node form of the SKU has cannot be right. Pools with an
+    instance type take the count from it (the aws rules compare the two)."""
     for i, pool in enumerate(c.pools):
-        if pool.gpu is not None and pool.gpu not in known:
-            yield Problem(
-                f"pools[{i}].gpu",
-                f"'{pool.gpu}' is not a known GPU SKU; allowed: {', '.join(sorted(known))}",
-            )
+        with skipping_unparsed():
+            if pool.gpus_per_node is None or pool.instance_type is not None:
+                continue
+            path = f"pools[{i}].gpus_per_node"
+            if pool.gpu is None:
+                yield Problem(
+                    path, "counts GPUs, but the pool names no GPU; name its SKU in gpu or remove it"
+                )
+                continue
+            sku = catalog.gpu(pool.gpu)
+            if pool.gpus_per_node not in sku.node_gpus:
+                yield Problem(
+                    path,
+                    f"{pool.gpus_per_node} is not a node form of {sku.sku} ({sku.name}); "
+                    f"allowed: {_either(sku.node_gpus)} ({sku.node_forms})",
+                )
+
+
+def _either(values: Iterable[int]) -> str:
+    words = [str(v) for v in values]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def public_addresses(cidrs: Iterable[ipaddress.IPv4Network]) -> int:
+    """How many public IPv4 addresses the networks cover together, overlaps counted once."""
+    total = 0
+    for net in ipaddress.collapse_addresses(cidrs):
+        hidden = sum(
+            min(net.num_addresses, other.num_addresses)
+            for other in NOT_PUBLIC
+            if net.overlaps(other)
+        )
+        total += net.num_addresses - hidden
+    return total
 
 
 def admin_access(c: Cluster) -> Iterator[Problem]:
-    for i, cidr in enumerate(c.firewall.admin_cidrs):
-        if cidr.prefixlen == 0 or cidr == _WORLD:
-            if c.firewall.allow_world_admin:
-                yield Problem(
-                    f"firewall.admin_cidrs[{i}]",
-                    "0.0.0.0/0 opens SSH to the whole internet; allowed by allow_world_admin",
-                    severity="warning",
-                )
-            else:
-                yield Problem(
-                    f"firewall.admin_cidrs[{i}]",
-                    f"{cidr} opens SSH to the whole internet; name your admin networks, or set "
-                    "firewall.allow_world_admin: true to accept the risk",
-                )
+    """Admin networks are judged as a set: what they open SSH to together. Entries that failed
+    to parse are left out: the rest alone can already open too much."""
+    fw = c.firewall
+    entries = [(i, cidr) for i, cidr in enumerate(fw.admin_cidrs) if is_parsed(cidr)]
+    cidrs = [cidr for _, cidr in entries]
+    level = _level(public_addresses(cidrs))
+    if not level:
+        return
+    alone = [(i, cidr) for i, cidr in entries if _level(public_addresses([cidr])) == level]
+    if len(alone) == 1:
+        ((index, cidr),) = alone
+        path, subject = f"firewall.admin_cidrs[{index}]", f"{cidr} opens"
+    else:
+        path, subject = "firewall.admin_cidrs", "together they open"
+    if level == "world":
+        risk = f"{subject} SSH to the whole internet"
+        if fw.allow_world_admin:
+            yield Problem(path, f"{risk}; allowed by allow_world_admin", severity="warning")
+            return
+        short = " (allow_broad_admin stops short of it)" if fw.allow_broad_admin else ""
+        yield Problem(
+            path,
+            f"{risk}{short}; name your admin networks, or set firewall.allow_world_admin: true "
+            "to accept the risk",
+        )
+        return
+    covered = public_addresses(cidrs)
+    risk = (
+        f"{subject} SSH to {covered:,} public IPv4 addresses ({covered / 2**32:.1%} of IPv4), "
+        f"more than the {BROAD_ADMIN_ADDRESSES:,} of a /8"
+    )
+    for flag in ("allow_world_admin", "allow_broad_admin"):
+        if getattr(fw, flag):
+            yield Problem(path, f"{risk}; allowed by {flag}", severity="warning")
+            return
+    yield Problem(
+        path,
+        f"{risk}; name your admin networks, or set firewall.allow_broad_admin: true to accept "
+        "the risk",
+    )
+
+
+def _level(covered: int) -> str:
+    if covered == PUBLIC_ADDRESSES:
+        return "world"
+    return "broad" if covered > BROAD_ADMIN_ADDRESSES else ""
 
 
 def flows_valid(c: Cluster) -> Iterator[Problem]:
-    present = {r for p in c.pools for r in p.roles}
+    # The roles present are known only when every pool's roles parsed.
+    present: set[str] | None = None
+    with skipping_unparsed():
+        present = {r for p in c.pools for r in p.roles}
     for i, flow in enumerate(c.firewall.flows):
         for end in ("source", "destination"):
-            role = getattr(flow, end)
-            if role not in present:
-                have = ", ".join(r for r in ROLES if r in present)
+            with skipping_unparsed():
+                role = getattr(flow, end)
+                if present is not None and role not in present:
+                    have = ", ".join(r for r in ROLES if r in present)
+                    yield Problem(
+                        f"firewall.flows[{i}].{end}",
+                        f"no pool has role '{role}'; roles present: {have}",
+                    )
+        with skipping_unparsed():
+            if flow.protocol in ("tcp", "udp") and flow.ports is None:
                 yield Problem(
-                    f"firewall.flows[{i}].{end}",
-                    f"no pool has role '{role}'; roles present: {have}",
+                    f"firewall.flows[{i}].ports", f"is required for {flow.protocol}; e.g. 22"
                 )
-        if flow.protocol in ("tcp", "udp") and flow.ports is None:
-            yield Problem(f"firewall.flows[{i}].ports", f"is required for {flow.protocol}; e.g. 22")
-        if flow.protocol in ("icmp", "all") and flow.ports is not None:
-            yield Problem(
-                f"firewall.flows[{i}].ports", f"does not apply to {flow.protocol}; remove it"
-            )
+            if flow.protocol in ("icmp", "all") and flow.ports is not None:
+                yield Problem(
+                    f"firewall.flows[{i}].ports", f"does not apply to {flow.protocol}; remove it"
+                )
 
 
 def monitoring_has_home(c: Cluster) -> Iterator[Problem]:
@@ -159,61 +291,53 @@ def ceph_valid(c: Cluster) -> Iterator[Problem]:
     ceph = c.storage.ceph
     if ceph is None:
         return
-    host_pool = c.pool(ceph.osd_pool)
-    if host_pool is None:
-        yield Problem(
-            "storage.ceph.osd_pool",
-            f"'{ceph.osd_pool}' is not a pool of this spec; "
-            f"allowed: {', '.join(p.name for p in c.pools)}",
-        )
-        return
-    if "storage" not in host_pool.roles:
-        yield Problem(
-            "storage.ceph.osd_pool",
-            f"pool '{host_pool.name}' lacks role storage; OSDs go on a storage pool",
-        )
-    hosts = host_pool.count
+    host_pool = None
+    with skipping_unparsed():
+        host_pool = c.pool(ceph.osd_pool)
+        if host_pool is None:
+            yield Problem(
+                "storage.ceph.osd_pool",
+                f"'{ceph.osd_pool}' is not a pool of this spec; "
+                f"allowed: {', '.join(p.name for p in c.pools)}",
+            )
+        elif "storage" not in host_pool.roles:
+            yield Problem(
+                "storage.ceph.osd_pool",
+                f"pool '{host_pool.name}' lacks role storage; OSDs go on a storage pool",
+            )
     for i, pool in enumerate(ceph.pools):
         path = f"storage.ceph.pools[{i}]"
-        if pool.size < 2:
-            yield Problem(f"{path}.size", f"{pool.size} keeps one copy; at least 2")
-        if pool.failure_domain == "host" and pool.size > hosts:
-            yield Problem(
-                f"{path}.size",
-                f"{pool.size} copies need {pool.size} OSD hosts, pool '{host_pool.name}' has "
-                f"{hosts}; at most {hosts}",
-            )
-        if pool.min_size >= pool.size:
-            yield Problem(
-                f"{path}.min_size",
-                f"{pool.min_size} must be below size {pool.size}; at most {pool.size - 1}",
-            )
+        with skipping_unparsed():
+            if pool.size < 2:
+                yield Problem(f"{path}.size", f"{pool.size} keeps one copy; at least 2")
+        with skipping_unparsed():
+            # Without its OSD pool (unknown, or not parsed) the hosts are not known.
+            if host_pool is not None and pool.failure_domain == "host":
+                hosts = host_pool.count
+                if pool.size > hosts:
+                    yield Problem(
+                        f"{path}.size",
+                        f"{pool.size} copies need {pool.size} OSD hosts, pool "
+                        f"'{host_pool.name}' has {hosts}; at most {hosts}",
+                    )
+        with skipping_unparsed():
+            if pool.min_size >= pool.size:
+                yield Problem(
+                    f"{path}.min_size",
+                    f"{pool.min_size} must be below size {pool.size}; at most {pool.size - 1}",
+                )
 
 
 def buckets_valid(c: Cluster) -> Iterator[Problem]:
     for i, bucket in enumerate(c.storage.buckets):
         path = f"storage.buckets[{i}]"
-        problem = _bucket_name_problem(bucket.name)
-        if problem:
-            yield Problem(f"{path}.name", problem)
-        if bucket.encryption == "kms" and not bucket.kms_key_id:
-            yield Problem(f"{path}.kms_key_id", "is required when encryption is kms; name the key")
-        if bucket.encryption != "kms" and bucket.kms_key_id:
-            yield Problem(f"{path}.kms_key_id", "applies only to encryption kms; remove it")
-
-
-def _bucket_name_problem(name: str) -> str | None:
-    allowed = (
-        "3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a "
-        "letter or digit, no '..', not an IP address"
-    )
-    if not _BUCKET.fullmatch(name) or ".." in name:
-        return f"'{name}' is not a valid S3 bucket name; use {allowed}"
-    if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", name):
-        return f"'{name}' looks like an IP address; use {allowed}"
-    if name.startswith(("xn--", "sthree-")) or name.endswith(("-s3alias", "--ol-s3")):
-        return f"'{name}' uses a prefix or suffix S3 reserves; use {allowed}"
-    return None
+        with skipping_unparsed():
+            if bucket.encryption == "kms" and not bucket.kms_key_id:
+                yield Problem(
+                    f"{path}.kms_key_id", "is required when encryption is kms; name the key"
+                )
+            if bucket.encryption != "kms" and bucket.kms_key_id:
+                yield Problem(f"{path}.kms_key_id", "applies only to encryption kms; remove it")
 
 
 RULES: tuple[Rule, ...] = (
@@ -223,7 +347,7 @@ RULES: tuple[Rule, ...] = (
     hostnames_fit,
     pool_networks_exist,
     pool_roles_unique,
-    gpu_known,
+    gpus_per_node_fits,
     admin_access,
     flows_valid,
     monitoring_has_home,
@@ -251,6 +375,18 @@ def rules_for(target: Target) -> tuple[Rule, ...]:
     return RULES + target_rules(target)
 
 
-def check(cluster: Cluster) -> list[Problem]:
-    """All problems the rules find, errors and warnings."""
-    return [p for rule in rules_for(cluster.target) for p in rule(cluster)]
+def check(cluster: Cluster, partial: bool = False) -> list[Problem]:
+    """All problems the rules find, errors and warnings. On a partly parsed cluster (partial,
+    from `aidc.spec.partial.build`), a rule that needs a part that failed stops there, and
+    without a target only the neutral rules run."""
+    target = cluster.target
+    rules = rules_for(target) if is_parsed(target) else RULES
+    problems: list[Problem] = []
+    with judging(partial):
+        for rule in rules:
+            try:
+                problems.extend(rule(cluster))
+            except (Unparsed, TypeError) as exc:
+                if not unparsed_touched(exc):
+                    raise
+    return problems

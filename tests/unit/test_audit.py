@@ -9,6 +9,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 from moto.server import ThreadedMotoServer
 
 from aidc.audit import audit_aws, exit_code
@@ -34,8 +35,11 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    # moto keeps its state in the process, not in the server: start each test from nothing.
+    requests.post(f"{url}/moto-api/reset", timeout=10).raise_for_status()
     try:
-        yield f"http://{host}:{port}"
+        yield url
     finally:
         server.stop()
 
@@ -189,3 +193,102 @@ def test_non_compliant_resources_are_reported_by_rule_id(
     ]
     rows = [line.split()[:4] for line in table.splitlines()[2:]]
     assert ["AIDC-NET-001", "ssh-not-open-to-world", "critical", "mandatory"] in rows
+
+
+class EfaSession:
+    """moto keeps no interface type: report the interfaces of p5 instances as EFA, as EC2
+    would for interfaces launched with InterfaceType efa."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def client(self, name: str, **kwargs: Any) -> Any:
+        client = self.session.client(name, **kwargs)
+        if name != "ec2":
+            return client
+        describe = client.describe_instances
+
+        def describe_instances(**kw: Any) -> Any:
+            answer = describe(**kw)
+            for reservation in answer["Reservations"]:
+                for i in reservation["Instances"]:
+                    for nic in i.get("NetworkInterfaces", []):
+                        if i["InstanceType"].startswith("p5."):
+                            nic["InterfaceType"] = "efa"
+            return answer
+
+        client.describe_instances = describe_instances
+        return client
+
+
+def test_deployed_resources_are_judged_by_what_they_are(endpoint: str) -> None:
+    """No aidc role or group tag is needed: the EFA group is the one on an EFA interface, the
+    subnet is private by its routes, the bucket is public by its policy."""
+    ids = seed_compliant(endpoint)
+    session, ec2, s3 = clients(endpoint)
+    fabric = ec2.create_security_group(
+        GroupName="fabric", Description="efa fabric", VpcId=ids["vpc"]
+    )["GroupId"]
+    ec2.create_tags(Resources=[fabric], Tags=tags())
+    ec2.revoke_security_group_egress(
+        GroupId=fabric,
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    node = ec2.run_instances(
+        ImageId="ami-12c6146b",
+        MinCount=1,
+        MaxCount=1,
+        InstanceType="p5.48xlarge",
+        NetworkInterfaces=[
+            {
+                "DeviceIndex": 0,
+                "SubnetId": ids["subnet"],
+                "Groups": [fabric],
+                "InterfaceType": "efa",
+            }
+        ],
+        MetadataOptions={"HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        BlockDeviceMappings=[
+            {"DeviceName": "/dev/sda1", "Ebs": {"VolumeSize": 50, "Encrypted": True}}
+        ],
+        TagSpecifications=[{"ResourceType": "instance", "Tags": tags()}],
+    )["Instances"][0]["InstanceId"]
+    ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": True})
+    s3.put_bucket_policy(
+        Bucket=ids["bucket"],
+        Policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "s3:GetObject",
+                        "Resource": f"arn:aws:s3:::{ids['bucket']}/*",
+                    }
+                ],
+            }
+        ),
+    )
+    audit = audit_aws(EfaSession(session), cluster=CLUSTER, endpoint_url=endpoint)
+    found = {(f.rule_id, f.message) for f in audit}
+    assert (
+        "AIDC-NET-007",
+        f"EFA group {fabric} has no all-protocol self-referencing ingress rule",
+    ) in found, found
+    assert (
+        "AIDC-NET-005",
+        "map_public_ip_on_launch is true on a subnet with no route to an internet gateway",
+    ) in found
+    assert ("AIDC-STO-001", "bucket policy allows any principal (Principal *)") in found
+    # The EFA node is in no placement group either.
+    assert (
+        "AIDC-CMP-006",
+        f"instance {node} has EFA interfaces but no cluster placement group",
+    ) in found
+    assert {rule for rule, _ in found} == {
+        "AIDC-NET-005",
+        "AIDC-NET-007",
+        "AIDC-CMP-006",
+        "AIDC-STO-001",
+    }

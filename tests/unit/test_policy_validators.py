@@ -1,6 +1,8 @@
-"""Each validator called directly (the way pulumi-policy's own tests call policies): a compliant
+"""Each rule called directly (the way pulumi-policy's own tests call policies): a compliant
 resource passes; the same resource with exactly one field changed fails with this exact message,
-under the expected rule ID."""
+under the expected rule ID. Then the stack rules over a small stack whose references resolve by
+id, and the normalised models the rules share (security group rules, EFA use, public subnets,
+bucket configuration, launches, secrets in user data)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import pytest
 from aidc.catalog import instance_type
 from aidc.policy import compute, iam, lab, network, storage, tags
 from aidc.policy.catalog import load
+from aidc.policy.model import Stack
 from aidc.policy.registry import REGISTRY, Res, evaluate, load_all, settings
 
 CFG = settings()
@@ -84,7 +87,7 @@ LAB_FW = {
         },
     ],
 }
-SUBNET = {"mapPublicIpOnLaunch": False, "tags": {**TAGS, "aidc:tier": "private"}}
+SUBNET = {"mapPublicIpOnLaunch": False, "tags": TAGS}
 
 
 def _set(props: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def _set(props: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return out
 
 
-Validator = Callable[[str, Any, Any], list[str]]
+Validator = Callable[[Stack, Any], Any]
 CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
     (
         "AIDC-NET-001",
@@ -145,7 +148,7 @@ CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
         SUBNET,
         "mapPublicIpOnLaunch",
         True,
-        "map_public_ip_on_launch is true on a subnet not tagged aidc:tier=public",
+        "map_public_ip_on_launch is true on a subnet with no route to an internet gateway",
     ),
     (
         "AIDC-NET-008",
@@ -278,7 +281,7 @@ CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
         "AIDC-STO-004",
         storage.bucket_acls_disabled,
         storage.BUCKET,
-        {"bucket": "b", "tags": TAGS},
+        {"bucket": "b", "tags": TAGS, "acl": "private"},
         "acl",
         "public-read",
         "bucket sets the ACL public-read",
@@ -313,6 +316,29 @@ CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
 ]
 
 
+# What a resource needs around it so that only the changed field is judged (a bucket alone
+# lacks its configuration).
+def bucket_parts(bucket: str, prefix: str) -> list[Res]:
+    """A compliant bucket's public access block, encryption and ownership controls (named
+    prefix1, prefix2, prefix3)."""
+    return [
+        Res(storage.PAB, f"{prefix}1", {**PAB, "bucket": bucket}),
+        Res(storage.SSE, f"{prefix}2", {**SSE, "bucket": bucket}),
+        Res(
+            storage.OWNERSHIP,
+            f"{prefix}3",
+            {"bucket": bucket, "rule": {"objectOwnership": "BucketOwnerEnforced"}},
+        ),
+    ]
+
+
+CONTEXT: dict[str, list[Res]] = {storage.BUCKET: bucket_parts("b", "b-part")}
+
+
+def judge(fn: Validator, resources: list[Res], cfg: Any = CFG) -> list[str]:
+    return [msg for msg, _ in fn(Stack(resources), cfg)]
+
+
 @pytest.mark.parametrize(
     ("rule_id", "fn", "typ", "good", "path", "value", "message"),
     CASES,
@@ -321,20 +347,21 @@ CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
 def test_validator(
     rule_id: str, fn: Validator, typ: str, good: dict[str, Any], path: str, value: Any, message: str
 ) -> None:
-    assert fn(typ, good, CFG) == []
+    around = CONTEXT.get(typ, [])
+    assert judge(fn, [Res(typ, "r", good), *around]) == []
     bad = _set(good, path, value)
-    assert fn(typ, bad, CFG) == [message]
+    assert judge(fn, [Res(typ, "r", bad), *around]) == [message]
     # The registry applies it under this ID (all-port rules also open SSH, so use "in").
-    before = {(f.rule_id, f.message) for f in evaluate([Res(typ, "r", good)], stack=False)}
-    after = {(f.rule_id, f.message) for f in evaluate([Res(typ, "r", bad)], stack=False)}
+    before = {(f.rule_id, f.message) for f in evaluate([Res(typ, "r", good), *around])}
+    after = {(f.rule_id, f.message) for f in evaluate([Res(typ, "r", bad), *around])}
     assert (rule_id, message) in after - before
 
 
-def test_every_rule_has_a_validator_and_a_case() -> None:
+def test_every_rule_has_a_rule_function_and_a_case() -> None:
     registry = load_all()
     covered = {c[0] for c in CASES} | set(STACK_CASES)
     for rule in load().rules:
-        assert rule.id in registry.resource or rule.id in registry.stack, rule.id
+        assert rule.id in registry.rules, rule.id
         assert rule.id in covered, f"{rule.id} has no direct test"
 
 
@@ -351,56 +378,59 @@ def test_inline_security_group_rules_are_checked() -> None:
             }
         ],
     }
-    assert network.no_world_ingress_all_ports(network.SG, props, CFG) == [
+    group = [Res(network.SG, "g", props)]
+    assert judge(network.no_world_ingress_all_ports, group) == [
         "ingress tcp 0-65535 from 0.0.0.0/0 opens every port to the world"
     ]
-    assert network.ssh_not_open_to_world(network.SG, props, CFG) == [
+    assert judge(network.ssh_not_open_to_world, group) == [
         "ingress tcp 0-65535 from 0.0.0.0/0 opens SSH (22) to the world"
     ]
 
 
 def test_efa_self_rule_and_declared_egress_are_exempt() -> None:
     self_rule = {**EGRESS, "cidrIpv4": None, "referencedSecurityGroupId": "sg-gpu"}
-    assert network.no_world_egress_all_ports(network.EGRESS, self_rule, CFG) == []
-    world = {**EGRESS, "cidrIpv4": "0.0.0.0/0"}
-    assert (
-        network.no_world_egress_all_ports(
-            network.EGRESS, world, {**CFG, "declared_egress_cidrs": ["0.0.0.0/0"]}
-        )
-        == []
-    )
+    assert judge(network.no_world_egress_all_ports, [Res(network.EGRESS, "e", self_rule)]) == []
+    world = [Res(network.EGRESS, "e", {**EGRESS, "cidrIpv4": "0.0.0.0/0"})]
+    declared = {**CFG, "declared_egress_cidrs": ["0.0.0.0/0"]}
+    assert judge(network.no_world_egress_all_ports, world, declared) == []
 
 
 def test_an_instance_that_inherits_its_template_is_not_judged_on_metadata() -> None:
-    props = {"launchTemplate": {"id": "lt"}, "tags": GPU_TAGS}
-    assert compute.imdsv2_required(compute.INSTANCE, props, CFG) == []
-    assert compute.imds_hop_limit_1(compute.INSTANCE, props, CFG) == []
+    node = [Res(compute.INSTANCE, "n", {"launchTemplate": {"id": "lt"}, "tags": GPU_TAGS})]
+    assert judge(compute.imdsv2_required, node) == []
+    assert judge(compute.imds_hop_limit_1, node) == []
 
 
-# Stack rules: a compliant stack, then the same stack with one resource or field changed.
-VPC = Res("aws:ec2/vpc:Vpc", "v", {"cidrBlock": "10.0.0.0/16", "tags": TAGS})
-FLOW = Res(
-    "aws:ec2/flowLog:FlowLog", "v-flow-log", {"vpcId": "v-id", "trafficType": "ALL", "tags": TAGS}
+# Stack rules: a compliant stack whose references resolve by id, then the same stack with one
+# resource or field changed. No reference relies on a resource's logical name.
+VPC = Res("aws:ec2/vpc:Vpc", "v", {"cidrBlock": "10.0.0.0/16", "tags": TAGS}, id="vpc-1")
+FLOW = Res("aws:ec2/flowLog:FlowLog", "log", {"vpcId": "vpc-1", "trafficType": "ALL", "tags": TAGS})
+EFA_SG = Res(network.SG, "fabric", {"description": "d", "tags": TAGS}, id="sg-efa")
+SELF = {"securityGroupId": "sg-efa", "referencedSecurityGroupId": "sg-efa", "ipProtocol": "-1"}
+EFA_IN = Res(network.INGRESS, "a", {**SELF, "description": "efa", "tags": TAGS})
+EFA_OUT = Res(network.EGRESS, "b", {**SELF, "description": "efa", "tags": TAGS})
+PG = Res(compute.PLACEMENT, "pg", {"name": "tight", "strategy": "cluster", "tags": TAGS})
+EFA_NICS = [
+    {"interfaceType": "efa", "securityGroups": ["sg-efa"], "associatePublicIpAddress": "false"}
+]
+LT = Res(
+    compute.TEMPLATE,
+    "gpu-lt",
+    {**TEMPLATE, "networkInterfaces": EFA_NICS, "placement": {"groupName": "tight"}},
+    id="lt-1",
 )
-EFA_SG = Res(
-    network.SG, "fw-efa-gpu", {"description": "d", "tags": {**TAGS, "aidc:group": "efa-gpu"}}
-)
-EFA_IN = Res(network.INGRESS, "fw-efa-gpu-in-all-from-self", {"description": "efa", "tags": TAGS})
-EFA_OUT = Res(network.EGRESS, "fw-efa-gpu-out-all-to-self", {"description": "efa", "tags": TAGS})
-PG = Res(compute.PLACEMENT, "gpu-placement", {"strategy": "cluster", "tags": TAGS})
-LT = Res(compute.TEMPLATE, "gpu-lt", {**TEMPLATE, "placement": {"groupName": "gpu-pg"}})
 GPUS = [
-    Res(compute.INSTANCE, f"gpu-{i}", {"launchTemplate": {"id": "lt"}, "tags": GPU_TAGS})
+    Res(compute.INSTANCE, f"gpu-{i}", {"launchTemplate": {"id": "lt-1"}, "tags": TAGS})
     for i in range(4)
 ]
-BUCKET = Res(
-    storage.BUCKET, "ckpt", {"bucket": "ckpt", "tags": {**TAGS, "aidc:purpose": "checkpoints"}}
-)
+BUCKET = Res(storage.BUCKET, "store", {"bucket": "ckpt-store", "tags": TAGS})
 BUCKET_PARTS = [
-    Res(storage.PAB, "ckpt-public-access", PAB),
-    Res(storage.SSE, "ckpt-encryption", SSE),
-    Res(storage.OWNERSHIP, "ckpt-ownership", {"rule": {"objectOwnership": "BucketOwnerEnforced"}}),
-    Res(storage.VERSIONING, "ckpt-versioning", {"versioningConfiguration": {"status": "Enabled"}}),
+    *bucket_parts("ckpt-store", "p"),
+    Res(
+        storage.VERSIONING,
+        "p4",
+        {"bucket": "ckpt-store", "versioningConfiguration": {"status": "Enabled"}},
+    ),
 ]
 STACK = [VPC, FLOW, EFA_SG, EFA_IN, EFA_OUT, PG, LT, *GPUS, BUCKET, *BUCKET_PARTS]
 SPEC = {"storage": {"ceph": {"pools": [{"name": "rbd", "size": 3, "min_size": 2}]}}}
@@ -410,34 +440,31 @@ def _without(name: str) -> list[Res]:
     return [r for r in STACK if r.name != name]
 
 
+def _with(res: Res, **props: Any) -> list[Res]:
+    changed = Res(res.type, res.name, {**res.props, **props}, res.urn, res.id)
+    return [changed if r is res else r for r in STACK]
+
+
 STACK_CASES: dict[str, tuple[list[Res], dict[str, Any], str]] = {
-    "AIDC-NET-006": (_without("v-flow-log"), {}, "1 VPC(s) but 0 flow log(s): VPC v may have none"),
+    "AIDC-NET-006": (_without("log"), {}, "VPC v has no flow log"),
     "AIDC-NET-007": (
-        _without("fw-efa-gpu-out-all-to-self"),
+        _without("b"),
         {},
-        "EFA group fw-efa-gpu has no all-protocol self-referencing egress rule",
+        "EFA group fabric has no all-protocol self-referencing egress rule",
     ),
     "AIDC-CMP-006": (
-        [r if r.name != "gpu-lt" else Res(r.type, r.name, TEMPLATE) for r in STACK],
+        _with(LT, placement=None),
         {},
         "launch template gpu-lt has EFA interfaces but no cluster placement group",
     ),
     "AIDC-CMP-008": (STACK, {"max_gpus": 16}, "the stack has 32 GPUs, over the budget max_gpus=16"),
-    "AIDC-STO-001": (_without("ckpt-public-access"), {}, "bucket ckpt has no public access block"),
-    "AIDC-STO-002": (
-        _without("ckpt-encryption"),
-        {},
-        "bucket ckpt has no encryption configuration",
-    ),
-    "AIDC-STO-003": (
-        _without("ckpt-versioning"),
-        {},
-        "checkpoint bucket ckpt does not enable versioning",
-    ),
+    "AIDC-STO-001": (_without("p1"), {}, "bucket store has no public access block"),
+    "AIDC-STO-002": (_without("p2"), {}, "bucket store has no encryption configuration"),
+    "AIDC-STO-003": (_without("p4"), {}, "checkpoint bucket store does not enable versioning"),
     "AIDC-STO-004": (
-        _without("ckpt-ownership"),
+        _without("p3"),
         {},
-        "bucket ckpt has no ownership controls (ACLs stay enabled)",
+        "bucket store has no ownership controls (ACLs stay enabled)",
     ),
     "AIDC-STO-005": (
         STACK,
@@ -453,11 +480,11 @@ STACK_CASES: dict[str, tuple[list[Res], dict[str, Any], str]] = {
 
 def _stack_messages(rule_id: str, resources: list[Res], cfg: dict[str, Any]) -> list[str]:
     merged = settings({"aidc:cluster": SPEC, **cfg})
-    return [m for fn in REGISTRY.stack[rule_id] for m, _ in fn(resources, merged)]
+    return [m for fn in REGISTRY.rules[rule_id] for m, _ in fn(Stack(resources), merged)]
 
 
 @pytest.mark.parametrize("rule_id", sorted(STACK_CASES))
-def test_stack_validator(rule_id: str) -> None:
+def test_stack_rule(rule_id: str) -> None:
     load_all()
     assert _stack_messages(rule_id, STACK, {}) == []
     resources, cfg, message = STACK_CASES[rule_id]
@@ -472,29 +499,39 @@ def test_the_gpu_budget_counts_gpus_from_the_instance_catalog() -> None:
     per_node = instance_type("p5.48xlarge").gpus
     assert per_node > 0
     fleet = [
-        Res(compute.INSTANCE, f"gpu-{i}", {"instanceType": "p5.48xlarge", "tags": GPU_TAGS})
+        Res(compute.INSTANCE, f"gpu-{i}", {"instanceType": "p5.48xlarge", "tags": TAGS})
         for i in range(3)
     ] + [Res(compute.INSTANCE, "login", {"instanceType": "m7i.xlarge", "tags": TAGS})]
     total = 3 * per_node
-    assert compute.gpu_budget(fleet, settings({"max_gpus": total})) == []
-    assert compute.gpu_budget(fleet, settings({"max_gpus": total - 1})) == [
-        (f"the stack has {total} GPUs, over the budget max_gpus={total - 1}", "")
+    assert judge(compute.gpu_budget, fleet, settings({"max_gpus": total})) == []
+    assert judge(compute.gpu_budget, fleet, settings({"max_gpus": total - 1})) == [
+        f"the stack has {total} GPUs, over the budget max_gpus={total - 1}"
+    ]
+
+
+def test_the_gpu_budget_counts_autoscaling_groups_by_their_template() -> None:
+    lt = Res(compute.TEMPLATE, "x", {"instanceType": "p5.48xlarge"}, id="lt-9")
+    asg = Res(compute.ASG, "y", {"maxSize": 10, "launchTemplate": {"id": "lt-9"}})
+    assert judge(compute.gpu_budget, [lt, asg], settings({"max_gpus": 79})) == [
+        "the stack has 80 GPUs, over the budget max_gpus=79"
     ]
 
 
 def test_policy_config_gives_gpus_of_a_type_the_catalog_lacks() -> None:
-    node = [Res(compute.INSTANCE, "gpu-0", {"instanceType": "x9.gpu", "tags": GPU_TAGS})]
-    assert compute.gpu_budget(node, settings({"max_gpus": 0})) == []
+    node = [Res(compute.INSTANCE, "gpu-0", {"instanceType": "x9.gpu", "tags": TAGS})]
+    assert judge(compute.gpu_budget, node, settings({"max_gpus": 0})) == []
     counted = settings({"max_gpus": 3, "gpus_per_instance_type": {"x9.gpu": 4}})
-    assert compute.gpu_budget(node, counted) == [
-        ("the stack has 4 GPUs, over the budget max_gpus=3", "")
+    assert judge(compute.gpu_budget, node, counted) == [
+        "the stack has 4 GPUs, over the budget max_gpus=3"
     ]
 
 
 def test_allowed_instance_types_default_to_the_instance_catalog() -> None:
     for kind in ("p5.48xlarge", "g6e.xlarge", "i4i.4xlarge"):
         instance_type(kind)  # the catalog knows it
-        assert compute.allowed_instance_types(compute.INSTANCE, {"instanceType": kind}, CFG) == []
-    assert compute.allowed_instance_types(compute.TEMPLATE, {"instanceType": "x9.gpu"}, CFG) == [
+        node = [Res(compute.INSTANCE, "n", {"instanceType": kind})]
+        assert judge(compute.allowed_instance_types, node) == []
+    template = [Res(compute.TEMPLATE, "t", {"instanceType": "x9.gpu"})]
+    assert judge(compute.allowed_instance_types, template) == [
         "instance type x9.gpu is not in allowed_instance_types"
     ]

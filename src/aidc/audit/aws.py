@@ -1,9 +1,10 @@
 """Audit a deployed aws cluster with the same rule IDs the CrossGuard pack uses.
 
-Deployed resources are read with boto3 and turned into the shape of the pulumi_aws inputs the
-validators judge (a security group with inline rules, an instance's metadata options, a bucket
-and its sub-resources named "<bucket>-<part>"), then `aidc.policy.registry.evaluate` runs the
-same validator functions: one implementation per rule, one meaning per finding.
+Deployed resources are read with boto3 and turned into the shape of the pulumi_aws resources
+the rules judge, each with its AWS id (a security group with inline rules, an instance with its
+network interfaces, subnets and route tables, a bucket and its configuration naming the bucket),
+then `aidc.policy.registry.evaluate` runs the same rules over them. References resolve by id,
+as they do in a Pulumi stack: one implementation per rule, one meaning per finding.
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ AUDITED = (
     "AIDC-NET-002",
     "AIDC-NET-003",
     "AIDC-NET-004",
+    "AIDC-NET-005",
     "AIDC-NET-006",
+    "AIDC-NET-007",
     "AIDC-CMP-001",
     "AIDC-CMP-002",
     "AIDC-CMP-003",
     "AIDC-CMP-004",
+    "AIDC-CMP-006",
     "AIDC-STO-001",
     "AIDC-STO-002",
     "AIDC-STO-003",
@@ -74,7 +78,7 @@ def _perms(group: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
                 {
                     **base,
                     "self": r.get("GroupId") == group["GroupId"],
-                    "securityGroups": [r.get("GroupId")],
+                    "securityGroups": [r.get("GroupId")] if r.get("GroupId") else [],
                     "description": r.get("Description"),
                 }
             )
@@ -88,7 +92,7 @@ def _perms(group: Mapping[str, Any], key: str) -> list[dict[str, Any]]:
 def collect_aws(
     session: Any, cluster: str | None = None, endpoint_url: str | None = None
 ) -> list[Res]:
-    """The cluster's deployed resources (tagged aidc:cluster) as validator inputs."""
+    """The cluster's deployed resources (tagged aidc:cluster) as rule inputs."""
     ec2 = session.client("ec2", endpoint_url=endpoint_url)
     s3 = session.client("s3", endpoint_url=endpoint_url)
     out: list[Res] = []
@@ -102,47 +106,117 @@ def collect_aws(
                 "egress": _perms(g, "IpPermissionsEgress"),
                 "tags": tags,
             }
-            out.append(Res(network.SG, g["GroupId"], props, g["GroupId"]))
+            out.append(Res(network.SG, g["GroupId"], props, g["GroupId"], id=g["GroupId"]))
 
-    volume_ids: list[str] = []
-    for reservation in ec2.describe_instances()["Reservations"]:
-        for i in reservation["Instances"]:
-            tags = _tags(i.get("Tags"))
-            if not _mine(tags, cluster) or i.get("State", {}).get("Name") == "terminated":
-                continue
-            meta = i.get("MetadataOptions", {})
-            props = {
-                "instanceType": i.get("InstanceType"),
-                "metadataOptions": {
-                    "httpTokens": meta.get("HttpTokens"),
-                    "httpPutResponseHopLimit": meta.get("HttpPutResponseHopLimit"),
-                },
-                "associatePublicIpAddress": bool(i.get("PublicIpAddress")),
-                "tags": tags,
-            }
-            out.append(Res(compute.INSTANCE, i["InstanceId"], props, i["InstanceId"]))
-            volume_ids += [
-                m["Ebs"]["VolumeId"] for m in i.get("BlockDeviceMappings", []) if "Ebs" in m
-            ]
-    if volume_ids:
-        for v in ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"]:
-            props = {"encrypted": v.get("Encrypted", False), "tags": _tags(v.get("Tags"))}
-            out.append(Res(compute.VOLUME, v["VolumeId"], props, v["VolumeId"]))
-
+    out += _instances(ec2, cluster)
+    vpcs = [v for v in ec2.describe_vpcs()["Vpcs"] if _mine(_tags(v.get("Tags")), cluster)]
+    out += _networks(ec2, [v["VpcId"] for v in vpcs])
     flow_logs = ec2.describe_flow_logs()["FlowLogs"]
-    for vpc in ec2.describe_vpcs()["Vpcs"]:
+    for vpc in vpcs:
         tags = _tags(vpc.get("Tags"))
-        if not _mine(tags, cluster):
-            continue
-        out.append(Res(network.VPC, vpc["VpcId"], {"tags": tags}, vpc["VpcId"]))
+        out.append(Res(network.VPC, vpc["VpcId"], {"tags": tags}, vpc["VpcId"], id=vpc["VpcId"]))
         out += [
-            Res(network.FLOW_LOG, f["FlowLogId"], {"vpcId": vpc["VpcId"], "tags": tags})
+            Res(network.FLOW_LOG, f["FlowLogId"], {"vpcId": f["ResourceId"], "tags": tags})
             for f in flow_logs
             if f.get("ResourceId") == vpc["VpcId"]
         ]
 
     for b in s3.list_buckets().get("Buckets", []):
         out += _bucket(s3, b["Name"], cluster)
+    return out
+
+
+def _instances(ec2: Any, cluster: str | None) -> list[Res]:
+    """Instances with their network interfaces (EFA ones name their groups), the placement
+    groups they use, and their volumes."""
+    out: list[Res] = []
+    volume_ids: list[str] = []
+    groups: set[str] = set()
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for i in reservation["Instances"]:
+            tags = _tags(i.get("Tags"))
+            if not _mine(tags, cluster) or i.get("State", {}).get("Name") == "terminated":
+                continue
+            meta = i.get("MetadataOptions", {})
+            nics = i.get("NetworkInterfaces", [])
+            placement = i.get("Placement", {}).get("GroupName") or None
+            if placement:
+                groups.add(placement)
+            props = {
+                "instanceType": i.get("InstanceType"),
+                "metadataOptions": {
+                    "httpEndpoint": meta.get("HttpEndpoint"),
+                    "httpTokens": meta.get("HttpTokens"),
+                    "httpPutResponseHopLimit": meta.get("HttpPutResponseHopLimit"),
+                },
+                "associatePublicIpAddress": bool(i.get("PublicIpAddress")),
+                "subnetId": i.get("SubnetId"),
+                "placementGroup": placement,
+                "networkInterfaces": [
+                    {"networkInterfaceId": n["NetworkInterfaceId"]} for n in nics
+                ],
+                "tags": tags,
+            }
+            out.append(
+                Res(compute.INSTANCE, i["InstanceId"], props, i["InstanceId"], id=i["InstanceId"])
+            )
+            for n in nics:
+                eni = {
+                    "interfaceType": n.get("InterfaceType", "interface"),
+                    "securityGroups": [g["GroupId"] for g in n.get("Groups", [])],
+                }
+                nid = n["NetworkInterfaceId"]
+                out.append(Res(network.ENI, nid, eni, nid, id=nid))
+            volume_ids += [
+                m["Ebs"]["VolumeId"] for m in i.get("BlockDeviceMappings", []) if "Ebs" in m
+            ]
+    if volume_ids:
+        for v in ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"]:
+            props = {"encrypted": v.get("Encrypted", False), "tags": _tags(v.get("Tags"))}
+            out.append(Res(compute.VOLUME, v["VolumeId"], props, v["VolumeId"], id=v["VolumeId"]))
+    if groups:
+        for pg in ec2.describe_placement_groups(GroupNames=sorted(groups))["PlacementGroups"]:
+            props = {"name": pg["GroupName"], "strategy": pg.get("Strategy")}
+            gid = pg.get("GroupId") or pg["GroupName"]
+            out.append(Res(compute.PLACEMENT, pg["GroupName"], props, gid, id=gid))
+    return out
+
+
+def _networks(ec2: Any, vpc_ids: list[str]) -> list[Res]:
+    """The cluster VPCs' subnets and route tables (routes, associations), so a subnet is public
+    by its routes, as in a stack."""
+    if not vpc_ids:
+        return []
+    where = [{"Name": "vpc-id", "Values": vpc_ids}]
+    out: list[Res] = []
+    for s in ec2.describe_subnets(Filters=where)["Subnets"]:
+        props = {
+            "vpcId": s["VpcId"],
+            "mapPublicIpOnLaunch": s.get("MapPublicIpOnLaunch", False),
+            "tags": _tags(s.get("Tags")),
+        }
+        out.append(Res(network.SUBNET, s["SubnetId"], props, s["SubnetId"], id=s["SubnetId"]))
+    for t in ec2.describe_route_tables(Filters=where)["RouteTables"]:
+        rid = t["RouteTableId"]
+        routes = [
+            {
+                "cidrBlock": r.get("DestinationCidrBlock"),
+                "ipv6CidrBlock": r.get("DestinationIpv6CidrBlock"),
+                "gatewayId": r.get("GatewayId"),
+            }
+            for r in t.get("Routes", [])
+        ]
+        out.append(
+            Res(network.ROUTE_TABLE, rid, {"vpcId": t["VpcId"], "routes": routes}, rid, id=rid)
+        )
+        for a in t.get("Associations", []):
+            aid = a.get("RouteTableAssociationId", f"{rid}-main")
+            if a.get("Main"):
+                props = {"vpcId": t["VpcId"], "routeTableId": rid}
+                out.append(Res(network.MAIN_RT_ASSOCIATION, aid, props, aid))
+            elif a.get("SubnetId"):
+                props = {"subnetId": a["SubnetId"], "routeTableId": rid}
+                out.append(Res(network.RT_ASSOCIATION, aid, props, aid))
     return out
 
 
@@ -158,16 +232,22 @@ def _call(fn: Any, **kwargs: Any) -> dict[str, Any] | None:
 
 
 def _bucket(s3: Any, name: str, cluster: str | None) -> list[Res]:
+    """A bucket and its configuration, each part naming its bucket (as in a stack)."""
     tagging = _call(s3.get_bucket_tagging, Bucket=name) or {}
     tags = _tags(tagging.get("TagSet"))
     if not _mine(tags, cluster):
         return []
-    out = [Res(storage.BUCKET, name, {"bucket": name, "tags": tags}, name)]
+    out = [Res(storage.BUCKET, name, {"bucket": name, "tags": tags}, name, id=name)]
+
+    def part(typ: str, what: str, props: dict[str, Any]) -> None:
+        out.append(Res(typ, f"{name} {what}", {"bucket": name, **props}, f"{name}/{what}"))
+
     pab = _call(s3.get_public_access_block, Bucket=name)
     if pab is not None:
         flags = pab["PublicAccessBlockConfiguration"]
-        props = {k[0].lower() + k[1:]: v for k, v in flags.items()}
-        out.append(Res(storage.PAB, f"{name}-public-access", props))
+        part(
+            storage.PAB, "public access block", {k[0].lower() + k[1:]: v for k, v in flags.items()}
+        )
     sse = _call(s3.get_bucket_encryption, Bucket=name)
     if sse is not None:
         rules = [
@@ -180,16 +260,25 @@ def _bucket(s3: Any, name: str, cluster: str | None) -> list[Res]:
             }
             for r in sse["ServerSideEncryptionConfiguration"]["Rules"]
         ]
-        out.append(Res(storage.SSE, f"{name}-encryption", {"rules": rules}))
+        part(storage.SSE, "encryption", {"rules": rules})
     versioning = _call(s3.get_bucket_versioning, Bucket=name) or {}
     if versioning.get("Status"):
-        props = {"versioningConfiguration": {"status": versioning["Status"]}}
-        out.append(Res(storage.VERSIONING, f"{name}-versioning", props))
+        part(
+            storage.VERSIONING,
+            "versioning",
+            {"versioningConfiguration": {"status": versioning["Status"]}},
+        )
     owner = _call(s3.get_bucket_ownership_controls, Bucket=name)
     if owner is not None:
         rule = owner["OwnershipControls"]["Rules"][0]
-        props = {"rule": {"objectOwnership": rule.get("ObjectOwnership")}}
-        out.append(Res(storage.OWNERSHIP, f"{name}-ownership", props))
+        part(
+            storage.OWNERSHIP,
+            "ownership",
+            {"rule": {"objectOwnership": rule.get("ObjectOwnership")}},
+        )
+    policy = _call(s3.get_bucket_policy, Bucket=name)
+    if policy is not None and policy.get("Policy"):
+        part(storage.POLICY, "policy", {"policy": policy["Policy"]})
     return out
 
 

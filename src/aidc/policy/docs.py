@@ -23,6 +23,15 @@ policies`), the runtime audit (`aidc audit --target aws`) and this page. A findi
 rule ID in all three. The catalog and its validators live in the `aidc.policy` package; this
 folder holds only the pack's shell (`PulumiPolicy.yaml`, `__main__.py`).
 
+Rules judge any Pulumi program, not only aidc's: they recognise resources by what they are
+and how they relate, never by a name or tag only aidc writes. A GPU or storage node is one by
+its instance type (aidc's instance catalog, else the type's family); an EFA security group is
+one that EFA interfaces or launch templates use; a subnet is public by a route to an internet
+gateway; security group rules count alike inline, as `ec2.SecurityGroupRule` or as
+`vpc.SecurityGroupIngressRule`/`EgressRule`; a bucket's settings resources are found by the
+bucket they reference; secrets in user data by what they look like, also inside base64, gzip
+or hex.
+
 Enforcement is per rule: each rule is a policy named by its kebab-case name, so a policy config
 file (`--policy-pack-config`) can set `{"<name>": "advisory" | "mandatory" | "disabled"}` or
 `{"<name>": {"enforcementLevel": ..., <property>: ...}}`. Properties: `declared_egress_cidrs`

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from aidc.policy.registry import Props, Settings, as_list, resource_rule
+from aidc.policy.model import Stack
+from aidc.policy.registry import Hit, Props, Settings, as_list, rule, unknown
 
 DYNAMIC = "pulumi-python:dynamic:Resource"
 
@@ -13,24 +14,32 @@ def is_lab_firewall(props: Props) -> bool:
     return "rules" in props and "bridges" in props
 
 
-@resource_rule("AIDC-NET-008", DYNAMIC)
-def lab_firewall_default_deny(typ: str, props: Props, cfg: Settings) -> list[str]:
-    if not is_lab_firewall(props):
-        return []
+def firewall_problems(props: Props) -> list[str]:
     out = []
-    if not as_list(props.get("bridges")):
+    bridges = props.get("bridges")
+    if not as_list(bridges) and not unknown(bridges):
         out.append("the firewall filters no bridge")
-    for rule in as_list(props.get("rules")):
-        if not isinstance(rule, Mapping):
+    for flow in as_list(props.get("rules")):
+        if not isinstance(flow, Mapping):
             continue
-        what = rule.get("description") or "?"
-        sources, dests = as_list(rule.get("sources")), as_list(rule.get("destinations"))
+        if any(unknown(v) for v in flow.values()):
+            continue  # not known until preview has values for it
+        what = flow.get("description") or "?"
+        sources, dests = as_list(flow.get("sources")), as_list(flow.get("destinations"))
         if not sources or not dests:
             out.append(f"flow '{what}' has no sources or destinations (would match any node)")
             continue
-        protocol = rule.get("protocol")
-        every_port = protocol == "all" or (protocol in ("tcp", "udp") and not rule.get("ports"))
+        protocol = flow.get("protocol")
+        every_port = protocol == "all" or (protocol in ("tcp", "udp") and not flow.get("ports"))
         # Protocol all is for traffic within one role (NCCL between GPU nodes), never across.
         if every_port and set(sources) != set(dests):
             out.append(f"flow '{what}' opens every port between different roles")
     return out
+
+
+@rule("AIDC-NET-008", local=True)
+def lab_firewall_default_deny(stack: Stack, cfg: Settings) -> Iterable[Hit]:
+    for r in stack.of(DYNAMIC):
+        if is_lab_firewall(r.props):
+            for msg in firewall_problems(r.props):
+                yield msg, r.where

@@ -1,7 +1,9 @@
 """The CrossGuard pack's policies (policies/__main__.py hands them to PolicyPack): the catalog's
 validators wrapped one policy per rule, named by the rule's kebab name so `enforcementLevel` is
-configurable per rule in policy config. Rules with a stack-wide part run as one
-StackValidationPolicy (both parts), the rest per resource."""
+configurable per rule in policy config. Rules that relate resources run as one
+StackValidationPolicy over the stack (with the engine's property dependencies, so references
+resolve at preview, when ids are unknown); rules that judge a resource on its own facts run
+per resource, before the resource is created."""
 
 from __future__ import annotations
 
@@ -21,7 +23,8 @@ from pulumi_policy import (
 )
 
 from aidc.policy.catalog import Rule, load
-from aidc.policy.registry import REGISTRY, Res, defaults, load_all, settings
+from aidc.policy.model import Stack
+from aidc.policy.registry import REGISTRY, UNKNOWN, Res, defaults, load_all, run_rule, settings
 from aidc.policy.storage import CLUSTER_KEY
 
 LEVELS = {
@@ -88,8 +91,8 @@ def _settings(config: Mapping[str, Any], resources: list[Res] | None = None) -> 
 
 
 def plain(value: Any) -> Any:
-    """Copy props out of the policy SDK's proxies (which are neither dicts nor lists, so
-    validators would not see through them); unknown (preview) values become None."""
+    """Copy props out of the policy SDK's proxies (which are neither dicts nor lists, so rules
+    would not see through them); values unknown at preview become `UNKNOWN`."""
     from pulumi_policy.proxy import UnknownValueError
 
     if isinstance(value, Mapping):
@@ -98,7 +101,7 @@ def plain(value: Any) -> Any:
             try:
                 out[k] = plain(value[k])
             except UnknownValueError:
-                out[k] = None
+                out[k] = UNKNOWN
         return out
     if isinstance(value, Sequence) and not isinstance(value, str | bytes):
         items = []
@@ -106,21 +109,50 @@ def plain(value: Any) -> Any:
             try:
                 items.append(plain(value[i]))
             except UnknownValueError:
-                items.append(None)
+                items.append(UNKNOWN)
         return items
     return value
 
 
+def _props(proxy: Any) -> dict[str, Any]:
+    from pulumi_policy.proxy import UnknownValueError
+
+    try:
+        found = plain(proxy)
+    except UnknownValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _deps(resource: Any) -> dict[str, tuple[str, ...]]:
+    """The URNs each property depends on (a stack validation's PolicyResource has them)."""
+    deps = getattr(resource, "property_dependencies", None) or {}
+    return {k: tuple(d.urn for d in v) for k, v in deps.items()}
+
+
+def _provider(provider: Any) -> Res | None:
+    if provider is None or not getattr(provider, "urn", ""):
+        return None
+    return Res(provider.resource_type, provider.name, _props(provider.props), provider.urn)
+
+
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
-    entries = REGISTRY.resource.get(rule.id, [])
+    """A rule that judges each resource on its own facts: run per resource, with the provider
+    that manages it (its default tags count)."""
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         cfg = _settings(args.get_config())
-        props = plain(args.props)
-        for types, fn in entries:
-            if args.resource_type in types:
-                for msg in fn(args.resource_type, props, cfg):
-                    report(f"[{rule.id}] {msg}", None)
+        provider = _provider(getattr(args, "provider", None))
+        res = Res(
+            args.resource_type,
+            args.name,
+            _props(args.props),
+            args.urn,
+            provider=provider.urn if provider else "",
+        )
+        stack = Stack([res, provider] if provider else [res])
+        for f in run_rule(rule.id, stack, cfg):
+            report(f"[{rule.id}] {f.message}", args.urn or None)
 
     return ResourceValidationPolicy(
         name=rule.name,
@@ -131,21 +163,38 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
     )
 
 
+def resources_of(args: StackValidationArgs) -> list[Res]:
+    """The stack's resources as rules see them, with their providers (the stack lists
+    explicit providers; default ones only appear as a resource's provider)."""
+    out: list[Res] = []
+    providers: dict[str, Res] = {}
+    for r in args.resources:
+        provider = _provider(getattr(r, "provider", None))
+        if provider is not None:
+            providers.setdefault(provider.urn, provider)
+        out.append(
+            Res(
+                r.resource_type,
+                r.name,
+                _props(r.props),
+                r.urn,
+                deps=_deps(r),
+                provider=provider.urn if provider else "",
+            )
+        )
+    listed = {r.urn for r in out}
+    return out + [p for urn, p in providers.items() if urn not in listed]
+
+
 def _stack_policy(rule: Rule) -> StackValidationPolicy:
-    entries = REGISTRY.resource.get(rule.id, [])
-    stack_fns = REGISTRY.stack.get(rule.id, [])
+    """A rule that relates resources (a bucket and its configuration, a group and its rules):
+    run once over the stack."""
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        resources = [Res(r.resource_type, r.name, plain(r.props), r.urn) for r in args.resources]
+        resources = resources_of(args)
         cfg = _settings(args.get_config(), resources)
-        for res in resources:
-            for types, fn in entries:
-                if res.type in types:
-                    for msg in fn(res.type, res.props, cfg):
-                        report(f"[{rule.id}] {msg}", res.urn or None)
-        for sfn in stack_fns:
-            for msg, urn in sfn(resources, cfg):
-                report(f"[{rule.id}] {msg}", urn or None)
+        for f in run_rule(rule.id, Stack(resources), cfg):
+            report(f"[{rule.id}] {f.message}", f.resource or None)
 
     return StackValidationPolicy(
         name=rule.name,
@@ -159,6 +208,6 @@ def _stack_policy(rule: Rule) -> StackValidationPolicy:
 def policies() -> list[Policy]:
     load_all()
     return [
-        _stack_policy(rule) if rule.id in REGISTRY.stack else _resource_policy(rule)
+        _resource_policy(rule) if rule.id in REGISTRY.local else _stack_policy(rule)
         for rule in load().rules
     ]

@@ -1,31 +1,77 @@
-"""Where validators register, and `evaluate`, which applies them the way the pack does: used
-by the corpus tests, the benchmark and the runtime audit."""
+"""Where rules register, and `evaluate`, which applies them the way the pack does: used by the
+corpus tests, the benchmark and the runtime audit.
+
+A rule is a function of the whole stack (`aidc.policy.model.Stack`: every resource, indexed,
+with its references resolved) and the policy settings; it yields (message, where) pairs. Rules
+marked `local` judge each resource on its own facts (and its provider's): the pack runs those
+per resource, before the resource exists; the others run once over the stack.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aidc.catalog import instance_types
 from aidc.policy.catalog import load
 
+if TYPE_CHECKING:
+    from aidc.policy.model import Stack
+
 Props = Mapping[str, Any]
 Settings = Mapping[str, Any]
-ResourceValidator = Callable[[str, Props, Settings], list[str]]
+
+
+class Unknown:
+    """A value the engine cannot know yet (at preview: an id, an ARN, anything computed from
+    another resource's outputs). Falsy, equal only to itself; rules treat it as "cannot tell",
+    never as a setting that is off."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+    __str__ = __repr__
+
+
+UNKNOWN = Unknown()
+
+
+def unknown(value: Any) -> bool:
+    return value is UNKNOWN
 
 
 @dataclass(frozen=True)
 class Res:
-    """A resource as validators see it: type, logical name, input properties."""
+    """A resource as rules see it: type, logical name, properties; where known, the provider's
+    id, the URNs each property depends on (the engine's property dependencies) and the URN of
+    the provider that manages it."""
 
     type: str
     name: str
     props: Props
     urn: str = ""
+    id: str = ""
+    deps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    provider: str = ""
+
+    @property
+    def where(self) -> str:
+        return self.urn or self.name
 
 
-StackValidator = Callable[[Sequence[Res], Settings], list[tuple[str, str]]]
+Hit = tuple[str, str]  # (message, the URN or name it is about; "" for the stack as a whole)
+RuleFn = Callable[["Stack", Settings], Iterable[Hit]]
 
 
 @dataclass(frozen=True)
@@ -40,34 +86,21 @@ class Finding:
 
 @dataclass
 class Registry:
-    resource: dict[str, list[tuple[frozenset[str], ResourceValidator]]] = field(
-        default_factory=dict
-    )
-    stack: dict[str, list[StackValidator]] = field(default_factory=dict)
-    # type -> [(rule id, validator)]: one dict lookup per resource keeps evaluate fast.
-    by_type: dict[str, list[tuple[str, ResourceValidator]]] = field(default_factory=dict)
+    rules: dict[str, list[RuleFn]] = field(default_factory=dict)
+    # Rules whose findings about a resource follow from that resource (and its provider) alone.
+    local: set[str] = field(default_factory=set)
 
 
 REGISTRY = Registry()
 
 
-def resource_rule(rule_id: str, *types: str) -> Callable[[ResourceValidator], ResourceValidator]:
+def rule(rule_id: str, *, local: bool = False) -> Callable[[RuleFn], RuleFn]:
     load()[rule_id]  # an unknown ID fails at import, not at preview
 
-    def register(fn: ResourceValidator) -> ResourceValidator:
-        REGISTRY.resource.setdefault(rule_id, []).append((frozenset(types), fn))
-        for typ in types:
-            REGISTRY.by_type.setdefault(typ, []).append((rule_id, fn))
-        return fn
-
-    return register
-
-
-def stack_rule(rule_id: str) -> Callable[[StackValidator], StackValidator]:
-    load()[rule_id]
-
-    def register(fn: StackValidator) -> StackValidator:
-        REGISTRY.stack.setdefault(rule_id, []).append(fn)
+    def register(fn: RuleFn) -> RuleFn:
+        REGISTRY.rules.setdefault(rule_id, []).append(fn)
+        if local:
+            REGISTRY.local.add(rule_id)
         return fn
 
     return register
@@ -90,37 +123,34 @@ def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
 
 
 def load_all() -> Registry:
-    """Import every domain module so its validators register."""
+    """Import every domain module so its rules register."""
     from aidc.policy import compute, iam, lab, network, storage, tags  # noqa: F401
 
     return REGISTRY
 
 
+def run_rule(rule_id: str, stack: Stack, cfg: Settings) -> list[Finding]:
+    return [
+        Finding(rule_id, msg, where)
+        for fn in load_all().rules.get(rule_id, ())
+        for msg, where in fn(stack, cfg)
+    ]
+
+
 def evaluate(
-    resources: Iterable[Res],
-    cfg: Settings | None = None,
-    *,
-    skip: Iterable[str] = (),
-    stack: bool = True,
+    resources: Iterable[Res], cfg: Settings | None = None, *, skip: Iterable[str] = ()
 ) -> list[Finding]:
-    """Every finding of every enabled rule over these resources (resource then stack rules)."""
+    """Every finding of every enabled rule over these resources, in catalog order."""
+    from aidc.policy.model import Stack
+
     registry = load_all()
     merged = settings(cfg)
     disabled = set(skip) | {r.id for r in load().rules if r.enforcement == "disabled"}
-    items = list(resources)
+    stack = Stack(resources)
     findings: list[Finding] = []
-    for res in items:
-        for rule_id, fn in registry.by_type.get(res.type, ()):
-            if rule_id in disabled:
-                continue
-            for msg in fn(res.type, res.props, merged):
-                findings.append(Finding(rule_id, msg, res.urn or res.name))
-    for rule_id, fns in registry.stack.items() if stack else ():
-        if rule_id in disabled:
-            continue
-        for sfn in fns:
-            for msg, where in sfn(items, merged):
-                findings.append(Finding(rule_id, msg, where))
+    for r in load().rules:
+        if r.id in registry.rules and r.id not in disabled:
+            findings += run_rule(r.id, stack, merged)
     return findings
 
 
@@ -128,21 +158,37 @@ def truthy(value: Any) -> bool:
     """Provider inputs carry booleans as bools or as "true"/"false" strings."""
     if isinstance(value, str):
         return value.strip().lower() == "true"
-    return bool(value)
+    return value is True or (isinstance(value, int | float) and bool(value))
+
+
+def falsy(value: Any) -> bool:
+    """Explicitly off (False or "false"); None and unknown are neither on nor off."""
+    if isinstance(value, str):
+        return value.strip().lower() == "false"
+    return value is False
 
 
 def as_list(value: Any) -> list[Any]:
-    if value is None:
+    if value is None or value is UNKNOWN:
         return []
     if isinstance(value, list | tuple):
         return list(value)
     return [value]
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def tags_of(props: Props) -> Mapping[str, Any]:
-    tags = props.get("tags")
-    return tags if isinstance(tags, Mapping) else {}
+    return mapping(props.get("tags"))
 
 
 def roles_of(props: Props) -> set[str]:
-    return {r for r in str(tags_of(props).get("aidc:roles", "")).split(",") if r}
+    """Roles a resource declares in a role tag (aidc's `aidc:roles`, or any `role`/`Role`/
+    `node-role` tag): one signal among others, never needed."""
+    out: set[str] = set()
+    for key, value in tags_of(props).items():
+        if str(key).lower().rstrip("s").endswith("role") and isinstance(value, str):
+            out.update(r.strip().lower() for r in value.split(",") if r.strip())
+    return out

@@ -1,8 +1,14 @@
-"""Tag rules: the required tags on every taggable aws resource."""
+"""Tag rules: the required tags on every taggable aws resource, counting the tags its provider
+adds to everything it manages (`default_tags`)."""
 
 from __future__ import annotations
 
-from aidc.policy.registry import Props, Settings, resource_rule, tags_of
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from aidc.policy.model import Stack
+from aidc.policy.registry import Hit, Res, Settings, mapping, rule, tags_of, unknown
 
 # The aws types aidc registers that take a tags map (sub-resources of buckets, routes,
 # attachments and policies take none).
@@ -30,8 +36,49 @@ TAGGABLE = (
 )
 
 
-@resource_rule("AIDC-TAG-001", *TAGGABLE)
-def required_tags(typ: str, props: Props, cfg: Settings) -> list[str]:
-    tags = tags_of(props)
-    missing = [t for t in cfg.get("required_tags") or () if not tags.get(t)]
-    return [f"missing required tags {', '.join(missing)}"] if missing else []
+def _key(name: Any) -> str:
+    """Tag names as people spell them: Project, project and PROJECT are one tag."""
+    return str(name).strip().lower().replace("_", "-")
+
+
+def _decoded(value: Any) -> Any:
+    """Provider inputs carry objects as JSON text."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def effective_tags(stack: Stack, res: Res) -> Mapping[str, Any] | None:
+    """The tags a resource ends up with (its provider's default tags, then its own), or None
+    where they cannot be known yet."""
+    own = res.props.get("tags")
+    if unknown(own):
+        return None
+    merged: dict[str, Any] = {}
+    provider = stack.provider_of(res)
+    if provider is not None:
+        default = _decoded(provider.props.get("defaultTags"))
+        if unknown(default) or unknown(mapping(default).get("tags")):
+            return None
+        merged.update(mapping(mapping(default).get("tags")))
+    merged.update(mapping(res.props.get("tagsAll")))
+    merged.update(tags_of(res.props))
+    return merged
+
+
+@rule("AIDC-TAG-001", local=True)
+def required_tags(stack: Stack, cfg: Settings) -> Iterable[Hit]:
+    required = list(cfg.get("required_tags") or ())
+    for r in stack.of(*TAGGABLE):
+        tags = effective_tags(stack, r)
+        if tags is None:
+            continue
+        given = {_key(k): v for k, v in tags.items()}
+        missing = [
+            t for t in required if not given.get(_key(t)) and not unknown(given.get(_key(t)))
+        ]
+        if missing:
+            yield f"missing required tags {', '.join(missing)}", r.where

@@ -32,7 +32,7 @@ COLLECTION_SOURCES := galaxy.yml README.md scripts/setup-collection.sh \
 	$(shell find meta roles plugins playbooks -name __pycache__ -prune -o -print 2>/dev/null)
 
 .PHONY: help setup host-deps venv pulumi promtool collection lint typecheck test test-unit \
-        test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies bench-spec gpu-check clean
+        test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies bench-slurm bench-spec gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -96,6 +96,9 @@ bench: venv
 
 bench-lab: setup
 	python -m tests.bench.lab
+
+bench-slurm: setup
+	python -m tests.bench.slurm $(STACK)
 
 bench-spec: venv
 	python -m tests.bench.spec

@@ -11,7 +11,8 @@
 # The shared files have one source, in the aidc package, because gpu-check runs them there
 # without Ansible: src/aidc/gpu/nvidia_smi.py becomes plugins/module_utils/nvidia_smi.py (the
 # parser the nvidia_gpu_facts module imports), src/aidc/gpu/microbench.py becomes
-# roles/gpu_validate/files/microbench.py (the script the gpu_validate role runs on nodes).
+# roles/gpu_validate/files/microbench.py (the script the gpu_validate role runs on nodes),
+# and aidc.gpu's gate with what it imports becomes roles/slurm/files/aidc/ (the health check).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ $# -lt 1 || $# -gt 2 ]]; then
@@ -26,6 +27,11 @@ shared=(
   "src/aidc/gpu/nvidia_smi.py:plugins/module_utils/nvidia_smi.py"
   "src/aidc/gpu/microbench.py:roles/gpu_validate/files/microbench.py"
 )
+# The GPU acceptance gate as the slurm role's health check runs on every compute node.
+for f in __init__.py gpu/__init__.py gpu/bench.py gpu/check.py gpu/gate.py gpu/nvidia_smi.py \
+  gpu/specs.py cli/__init__.py cli/table.py catalog/data/gpus.yaml catalog/data/gpu_stack.yaml; do
+  shared+=("src/aidc/$f:roles/slurm/files/aidc/$f")
+done
 for pair in "${shared[@]}"; do
   if [[ -e "$repo/${pair#*:}" || -L "$repo/${pair#*:}" ]]; then
     echo "$0: ${pair#*:} is built from ${pair%%:*}; remove it and edit that file" >&2

@@ -125,7 +125,63 @@ def _service_checks(nodes: list[NodeReport], cluster_vars: ClusterVars) -> dict[
             else "no gpu nodes",
         ),
         "rgw endpoint": cluster_vars.aidc_rgw_endpoint or "none",
+        **_workload(nodes, cluster_vars),
     }
+
+
+def _workload(nodes: list[NodeReport], cluster_vars: ClusterVars) -> dict[str, str]:
+    """The scheduler's live state, the last training smoke job and its checkpoint, from the
+    controller's local facts (aidc_scheduler is an executable fact that runs sinfo)."""
+    slurm = cluster_vars.aidc_slurm
+    if slurm is None:
+        return {"scheduler": "none: Slurm is off in the spec"}
+    controller = next((n for n in nodes if n.name == slurm.controller), None)
+    facts = controller.facts if controller else {}
+    state = facts.get("aidc_scheduler")
+    if not state:
+        scheduler = f"not configured: slurm role not applied on {slurm.controller}"
+    elif "error" in state:
+        scheduler = f"{slurm.controller}: {state['error']}"
+    else:
+        parts = ", ".join(
+            f"{p['name']} ({p['nodes']} nodes, {p['avail']})" for p in state.get("partitions", [])
+        )
+        others = ", ".join(
+            f"{n} {c}" for n, c in sorted(state.get("states", {}).items()) if n != "idle"
+        )
+        scheduler = (
+            f"slurm on {slurm.controller}: {state.get('nodes_idle', 0)}/"
+            f"{state.get('nodes_total', 0)} nodes idle{f' ({others})' if others else ''}; "
+            f"partitions {parts or 'none'}"
+        )
+    out = {"scheduler": scheduler}
+    run = facts.get("aidc_train_smoke_run")
+    if not run:
+        out["training job"] = "not run: aidc train-smoke"
+        return out
+    hosts = run.get("hosts") or []
+    out["training job"] = (
+        f"job {run.get('job_id')} {run.get('state')} on {len(hosts)} nodes "
+        f"({', '.join(hosts) or run.get('nodelist')}), {run.get('backend')}, steps "
+        f"{run.get('start_step')} -> {run.get('steps')}, loss {_num(run.get('loss_first'))} -> "
+        f"{_num(run.get('loss_last'))}, {_num(run.get('steps_per_s'))} steps/s, wall "
+        f"{_num(run.get('wall_s'))} s"
+    )
+    ckpt = run.get("checkpoint") or {}
+    out["checkpoint"] = (
+        f"s3://{ckpt.get('bucket')}/{ckpt.get('key')} ({ckpt.get('size')} bytes, "
+        f"sha256 {ckpt.get('sha256')})"
+        if ckpt.get("key")
+        else "none written"
+    )
+    return out
+
+
+def _num(value: Any) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _hardening(nodes: list[NodeReport]) -> str:

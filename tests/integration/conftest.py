@@ -109,13 +109,15 @@ def write_config(tmp: Path, spec_yaml: str) -> Path:
 
 
 # The session shares one lab, so order matters: configure and check it first (hardening and
-# monitoring on the converged lab), then the tests that kill and recreate nodes (their fresh
+# monitoring on the converged lab, then Slurm and the training job, which need the object
+# store whole), then the tests that kill and recreate nodes (their fresh
 # nodes carry no Ceph), then Lynis on a node it replaces itself, then the destroy.
 MODULE_ORDER = (
     "test_lab_configure",
     "test_hardening",
     "test_monitoring",
     "test_gpu_roles",
+    "test_workload",
     "test_storage",
     "test_policy_preview",
     "test_lab_engine",

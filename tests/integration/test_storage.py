@@ -15,25 +15,22 @@ import json
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
 from aidc.configure import PlayResult, run_site
-from aidc.engine import REPO
 from aidc.inventory.contract import NodeOut
+from tests.integration import objects
 from tests.integration.conftest import Lab
 
 boto3 = pytest.importorskip("boto3")
-from botocore.client import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 pytestmark = pytest.mark.integration
 
-T = TypeVar("T")
-SECRETS = REPO / ".aidc" / "secrets"
 OBJECT_MB = 100
 
 
@@ -53,42 +50,6 @@ def _ceph(lab: Lab, command: str, node: NodeOut | None = None) -> Any:
     done = lab.ssh(target.name, f"ceph {command} --format json", timeout=60)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
-
-
-def _wait(what: str, probe: Callable[[], T | None], timeout: float) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = probe()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(5)
-
-
-def _creds(lab: Lab, purpose: str) -> dict[str, str]:
-    path = SECRETS / f"{lab.outputs.cluster_vars.aidc_cluster_name}-rgw-{purpose}.json"
-    assert path.stat().st_mode & 0o777 == 0o600, f"{path} is not 0600"
-    data: dict[str, str] = json.loads(path.read_text())
-    return data
-
-
-def _s3(lab: Lab, purpose: str, secret: str | None = None) -> Any:
-    creds = _creds(lab, purpose)
-    return boto3.client(
-        "s3",
-        endpoint_url=lab.outputs.cluster_vars.aidc_rgw_endpoint,
-        aws_access_key_id=creds["access_key"],
-        aws_secret_access_key=secret or creds["secret_key"],
-        region_name="us-east-1",
-        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
-    )
-
-
-def _bucket(lab: Lab, purpose: str) -> str:
-    bucket = lab.outputs.cluster_vars.bucket(purpose)
-    assert bucket is not None, f"no {purpose} bucket in the stack outputs"
-    return bucket.name
 
 
 @pytest.fixture(scope="module")
@@ -140,27 +101,27 @@ def test_keys_stay_off_the_log(lab: Lab, storage: PlayResult) -> None:
     files = [p for p in storage.artifacts.rglob("*") if p.is_file()]
     assert storage.log in files
     for purpose in ("datasets", "checkpoints", "logs"):
-        secret = _creds(lab, purpose)["secret_key"]
+        secret = objects.creds(lab, purpose)["secret_key"]
         assert [p.name for p in files if secret in p.read_text(errors="replace")] == []
 
 
 def test_buckets_from_the_spec_exist(lab: Lab, storage: PlayResult) -> None:
     for bucket in lab.outputs.cluster_vars.aidc_buckets:
         name, purpose = bucket.name, bucket.purpose
-        listed = {b["Name"] for b in _s3(lab, purpose).list_buckets()["Buckets"]}
+        listed = {b["Name"] for b in objects.s3(lab, purpose).list_buckets()["Buckets"]}
         assert name in listed
 
 
 def test_object_round_trip(lab: Lab, storage: PlayResult, payload: tuple[bytes, str]) -> None:
     data, digest = payload
-    s3, bucket = _s3(lab, "datasets"), _bucket(lab, "datasets")
+    s3, bucket = objects.s3(lab, "datasets"), objects.bucket(lab, "datasets")
     s3.put_object(Bucket=bucket, Key="blob-100mb", Body=data)
     back = s3.get_object(Bucket=bucket, Key="blob-100mb")["Body"].read()
     assert hashlib.sha256(back).hexdigest() == digest
 
 
 def test_versioned_overwrite_keeps_the_old_version(lab: Lab, storage: PlayResult) -> None:
-    s3, bucket = _s3(lab, "checkpoints"), _bucket(lab, "checkpoints")
+    s3, bucket = objects.s3(lab, "checkpoints"), objects.bucket(lab, "checkpoints")
     assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     first = s3.put_object(Bucket=bucket, Key="step", Body=b"one")["VersionId"]
     s3.put_object(Bucket=bucket, Key="step", Body=b"two")
@@ -170,7 +131,7 @@ def test_versioned_overwrite_keeps_the_old_version(lab: Lab, storage: PlayResult
 
 
 def test_lifecycle_rules_read_back(lab: Lab, storage: PlayResult) -> None:
-    s3, bucket = _s3(lab, "checkpoints"), _bucket(lab, "checkpoints")
+    s3, bucket = objects.s3(lab, "checkpoints"), objects.bucket(lab, "checkpoints")
     rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]}
     assert rules["aidc-noncurrent"]["NoncurrentVersionExpiration"]["NoncurrentDays"] == 7
     assert rules["aidc-abort-multipart"]["AbortIncompleteMultipartUpload"] == {
@@ -179,7 +140,7 @@ def test_lifecycle_rules_read_back(lab: Lab, storage: PlayResult) -> None:
 
 
 def test_wrong_keys_are_refused(lab: Lab, storage: PlayResult) -> None:
-    s3 = _s3(lab, "datasets", secret="not-the-secret-key-at-all-0000000000000")
+    s3 = objects.s3(lab, "datasets", secret="not-the-secret-key-at-all-0000000000000")
     with pytest.raises(ClientError) as refused:
         s3.list_buckets()
     assert refused.value.response["Error"]["Code"] in {"SignatureDoesNotMatch", "AccessDenied"}
@@ -225,14 +186,14 @@ def test_node_loss_keeps_data_and_recovers(
     from aidc.targets.lab.providers import NodeProvider
 
     data, digest = payload
-    s3, bucket = _s3(lab, "datasets"), _bucket(lab, "datasets")
+    s3, bucket = objects.s3(lab, "datasets"), objects.bucket(lab, "datasets")
     s3.put_object(Bucket=bucket, Key="survivor", Body=data[: 10 * 1000 * 1000])
     victim = _storage_nodes(lab)[-1]  # not the RGW host (the first storage node)
     props = _node_props(lab, victim.name)  # the lab names a node by its hostname
     spec = NodeProvider()._spec(props)
     _halt(spec.state_dir)
     try:
-        _wait(
+        objects.wait(
             "the OSD of the stopped node to be reported down",
             lambda: _ceph(lab, "osd stat")["num_up_osds"] == 2,
             120,
@@ -246,7 +207,7 @@ def test_node_loss_keeps_data_and_recovers(
     finally:
         node_ops.start_node(spec)
         node_ops.wait_for_ssh(victim.ansible_host, 120)
-    _wait(
+    objects.wait(
         "HEALTH_OK after the node came back",
         lambda: _ceph(lab, "health")["status"] == "HEALTH_OK",
         300,

@@ -14,7 +14,7 @@ from aidc import catalog
 from aidc.inventory.build import build_inventory
 from aidc.inventory.clustervars import cluster_vars
 from aidc.inventory.contract import parse_outputs
-from aidc.spec import Cluster, all_nodes, load_file
+from aidc.spec import Cluster, all_nodes, effective_flows, load_file
 from aidc.targets.aws.images import UBUNTU_2404
 from tests.unit.aws_mocks import S3_PREFIX_LIST, UBUNTU_AMI, Registered, Run, run_cluster, tags_of
 
@@ -415,8 +415,8 @@ def test_cluster_vars_come_from_the_shared_builder(stack: tuple[Cluster, Run]) -
     )
     assert got["aidc_target"] == "aws"
     assert sorted(got["aidc_monitoring_targets"]) == sorted(n["ansible_host"] for n in nodes)
-    assert len(flows) == len(cluster.firewall.flows)
-    for flow, spec in zip(flows, cluster.firewall.flows, strict=True):
+    assert len(flows) == len(effective_flows(cluster))
+    for flow, spec in zip(flows, effective_flows(cluster), strict=True):
         sources = [n["ansible_host"] for n in nodes if spec.source in n["roles"]]
         assert flow["sources"] == sources and flow["description"] == spec.description
 

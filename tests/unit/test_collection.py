@@ -26,6 +26,23 @@ CONTENT = ("meta", "roles", "plugins", "playbooks")
 SHARED = {
     "plugins/module_utils/nvidia_smi.py": REPO / "src" / "aidc" / "gpu" / "nvidia_smi.py",
     "roles/gpu_validate/files/microbench.py": REPO / "src" / "aidc" / "gpu" / "microbench.py",
+    # The GPU gate as Slurm's health check: aidc.gpu and what it imports.
+    **{
+        f"roles/slurm/files/aidc/{f}": REPO / "src" / "aidc" / f
+        for f in (
+            "__init__.py",
+            "gpu/__init__.py",
+            "gpu/bench.py",
+            "gpu/check.py",
+            "gpu/gate.py",
+            "gpu/nvidia_smi.py",
+            "gpu/specs.py",
+            "cli/__init__.py",
+            "cli/table.py",
+            "catalog/data/gpus.yaml",
+            "catalog/data/gpu_stack.yaml",
+        )
+    },
 }
 CODE = ("src", "policies", "plugins", "roles")
 NOT_CONTENT = (".venv", ".aidc", ".git", "tests", "src", "stacks", "policies", "scripts", "tools")
@@ -109,16 +126,27 @@ def test_the_shared_node_code_is_copied_from_the_aidc_package(members: dict[str,
         assert not (REPO / name).exists(), f"{name} is built from {source.relative_to(REPO)}"
 
 
-@pytest.mark.parametrize("source", sorted(SHARED.values()), ids=lambda p: p.name)
-def test_the_shared_node_code_needs_only_the_standard_library(source: Path) -> None:
-    """Nodes run it without aidc (torch, imported inside the benchmark, aside)."""
+@pytest.mark.parametrize(
+    ("member", "source"),
+    sorted((m, s) for m, s in SHARED.items() if s.suffix == ".py"),
+    ids=lambda v: str(v),
+)
+def test_the_shared_node_code_needs_only_the_standard_library(member: str, source: Path) -> None:
+    """Nodes run it without aidc's dependencies (torch, imported inside the benchmark, aside);
+    the health check's copy of aidc.gpu imports only its own modules, shipped beside it."""
+    # ... and what it imports only where installed (PyYAML, NVML's bindings), else does without.
+    shipped = {"aidc", "yaml", "pynvml"} if member.startswith("roles/slurm/files/aidc/") else set()
     imported = set()
     for node in ast.walk(ast.parse(source.read_text())):
         if isinstance(node, ast.Import):
             imported |= {alias.name.split(".")[0] for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             imported.add(node.module.split(".")[0])
-    assert imported - {"torch"} <= set(sys.stdlib_module_names) | {"__future__"}
+    assert imported - {"torch"} - shipped <= set(sys.stdlib_module_names) | {"__future__"}
+    for node in ast.walk(ast.parse(source.read_text())):
+        if shipped and isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aidc"):
+            module = str(node.module).replace(".", "/")
+            assert any(m.startswith(f"roles/slurm/files/{module}") for m in SHARED), node.module
 
 
 def test_nothing_outside_the_collection_content_is_built_in(

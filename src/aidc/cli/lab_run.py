@@ -64,11 +64,16 @@ def cmd_up(args: argparse.Namespace) -> int:
     )
     progress.done(_play_summary(play))
     if not play.ok:
-        for failure in play.failures:
-            print(f"aidc: {failure}", file=sys.stderr)
-        if not play.failures:  # no task failed: the play's own words say why
-            print(_tail(play.log), file=sys.stderr)
+        _say_why(play)
         return 1
+
+    if not args.no_train:
+        progress.phase("training smoke job")
+        job = _timed(phases, "training smoke job", lambda: train_smoke(args.stack, progress))
+        progress.done(_play_summary(job))
+        if not job.ok:
+            _say_why(job)
+            return 1
 
     report = _report(args.stack, stack, progress, phases)
     if report is None:
@@ -76,6 +81,44 @@ def cmd_up(args: argparse.Namespace) -> int:
     report.phases = phases
     print(format_report(report))
     return 0 if all(n.reachable for n in report.nodes) else 1
+
+
+def _say_why(play: PlayResult) -> None:
+    for failure in play.failures:
+        print(f"aidc: {failure}", file=sys.stderr)
+    if not play.failures:  # no task failed: the play's own words say why
+        print(_tail(play.log), file=sys.stderr)
+
+
+def train_smoke(
+    stack: str, progress: Progress, extra_vars: dict[str, object] | None = None
+) -> PlayResult:
+    """The training smoke job (playbooks/train_smoke.yml) through Slurm, recorded."""
+    extra = ["--extra-vars", json.dumps(extra_vars)] if extra_vars else []
+    return run_site(
+        stack,
+        *extra,
+        log_name="train-smoke",
+        playbook="playbooks/train_smoke.yml",
+        on_event=progress.runner_event,
+    )
+
+
+def cmd_train_smoke(args: argparse.Namespace) -> int:
+    progress = Progress()
+    wanted = {"steps": args.steps, "nodes": args.nodes, "run": args.run}
+    extra = {f"train_smoke_{k}": v for k, v in wanted.items() if v is not None}
+    progress.phase("training smoke job")
+    job = train_smoke(args.stack, progress, extra)
+    progress.done(_play_summary(job))
+    if not job.ok:
+        _say_why(job)
+        return 1
+    report = _report(args.stack, Stack(args.stack), progress)
+    if report is None:
+        return 1
+    print(format_report(report))
+    return 0
 
 
 def _up(stack: Stack, progress: Progress) -> EngineResult:

@@ -9,8 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aidc.inventory.contract import BucketVar, CephPoolVar, ClusterVars, FlowVar, NodeOut
-from aidc.spec import Cluster, pool_gpus
+from aidc.inventory.contract import (
+    BucketVar,
+    CephPoolVar,
+    ClusterVars,
+    FlowVar,
+    NodeOut,
+    SlurmPartitionVar,
+    SlurmVar,
+)
+from aidc.spec import Cluster, compute_pools, effective_flows, pool_gpus, slurm_controller
 
 CEPH_MONITORS = 3
 RGW_PORT = 7480
@@ -22,6 +30,7 @@ def cluster_vars(
     flows: Sequence[FlowVar],
     admin_sources: Sequence[str],
     apt_proxy: str = "",
+    container_base_rootfs: str = "",
 ) -> ClusterVars:
     """`nodes` are the target's nodes; `flows` are the firewall's rules resolved to addresses."""
 
@@ -70,6 +79,42 @@ def cluster_vars(
         aidc_ceph_osds_per_host=ceph.osds_per_host if ceph else 0,
         aidc_ceph_osd_size_gb=ceph.osd_size_gb if ceph else 0,
         aidc_hardening_profile=cluster.hardening.profile,
+        aidc_slurm=slurm_vars(cluster, nodes),
+        aidc_container_runtime=cluster.workload.containers.runtime
+        if compute_pools(cluster)
+        else "none",
+        aidc_container_base_rootfs=container_base_rootfs,
+    )
+
+
+def slurm_vars(cluster: Cluster, nodes: Sequence[NodeOut]) -> SlurmVar | None:
+    """Slurm's layout: the controller (first node of its pool) and a partition per compute
+    pool, or None when Slurm is off or nothing would run jobs."""
+    pool = slurm_controller(cluster)
+    computes = compute_pools(cluster)
+    controller = next((n for n in nodes if pool is not None and n.pool == pool.name), None)
+    if controller is None or not computes:
+        return None
+    partitions = []
+    for p in computes:
+        sku, count = pool_gpus(cluster, p)
+        partitions.append(
+            SlurmPartitionVar(
+                name=p.name,
+                nodes=tuple(n.name for n in nodes if n.pool == p.name),
+                gres=f"gpu:{sku}:{count}" if sku and count else "",
+                efa=p.efa,
+            )
+        )
+    slurm = cluster.workload.slurm
+    return SlurmVar(
+        cluster_name=cluster.name,
+        controller=controller.name,
+        controller_address=controller.ansible_host,
+        partitions=tuple(partitions),
+        health_check_interval_s=slurm.health_check_interval_s,
+        srun_ports=slurm.srun_ports,
+        container_runtime=cluster.workload.containers.runtime,
     )
 
 
@@ -87,7 +132,7 @@ def resolved_flows(cluster: Cluster, nodes: Sequence[NodeOut]) -> tuple[FlowVar,
             protocol=f.protocol,
             ports=f.ports,
         )
-        for f in cluster.firewall.flows
+        for f in effective_flows(cluster)
     )
 
 

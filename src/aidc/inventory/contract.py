@@ -81,6 +81,27 @@ class CephPoolVar(_Model):
     pg_autoscale: bool
 
 
+class SlurmPartitionVar(_Model):
+    """One Slurm partition: a compute pool's nodes and what each offers."""
+
+    name: str
+    nodes: tuple[str, ...]
+    gres: str = Field(default="", description="gpu:<sku>:<count> per node; empty: no GPUs")
+    efa: bool = Field(default=False, description="the nodes have EFA interfaces (aws)")
+
+
+class SlurmVar(_Model):
+    """The scheduler: where slurmctld runs and what it schedules."""
+
+    cluster_name: str
+    controller: str = Field(description="hostname of the node that runs slurmctld and slurmdbd")
+    controller_address: str
+    partitions: tuple[SlurmPartitionVar, ...]
+    health_check_interval_s: int
+    srun_ports: tuple[int, int]
+    container_runtime: str = "none"
+
+
 class ClusterVars(_Model):
     """Group variables every role may read (the inventory's `aidc` group vars)."""
 
@@ -99,6 +120,11 @@ class ClusterVars(_Model):
     aidc_ceph_osds_per_host: int = 0
     aidc_ceph_osd_size_gb: int = 0
     aidc_hardening_profile: str
+    aidc_slurm: SlurmVar | None = None
+    aidc_container_runtime: str = "none"
+    aidc_container_base_rootfs: str = Field(
+        default="", description="root file system on the controller that base images come from"
+    )
 
     def bucket(self, purpose: str) -> BucketVar | None:
         return next((b for b in self.aidc_buckets if b.purpose == purpose), None)

@@ -3,7 +3,15 @@ runs the rules of the spec's target (`aidc.targets.<target>.rules`). Input is bo
 (`aidc.spec.limits`) before it is judged, and YAML is read with the position of each value
 (`aidc.spec.yamlfile`)."""
 
-from aidc.spec.derive import NodeRef, all_nodes, node_refs, pool_gpus
+from aidc.spec.derive import (
+    NodeRef,
+    all_nodes,
+    compute_pools,
+    effective_flows,
+    node_refs,
+    pool_gpus,
+    slurm_controller,
+)
 from aidc.spec.errors import Problem, SpecError
 from aidc.spec.loader import STACK_KEY, extract, load_document, load_file, load_spec, read_file
 from aidc.spec.models import (
@@ -41,6 +49,8 @@ __all__ = [
     "Storage",
     "Subnet",
     "all_nodes",
+    "compute_pools",
+    "effective_flows",
     "extract",
     "load_document",
     "load_file",
@@ -48,4 +58,5 @@ __all__ = [
     "node_refs",
     "pool_gpus",
     "read_file",
+    "slurm_controller",
 ]

@@ -10,6 +10,7 @@ from aidc.spec.types import (
     BucketName,
     BucketPurpose,
     Cidr,
+    ContainerRuntime,
     Count,
     DebianSuite,
     Description,
@@ -285,6 +286,49 @@ class Hardening(_Model):
     )
 
 
+class Slurm(_Model):
+    """Slurm from the distribution's packages: munge everywhere, slurmctld with slurmdbd and
+    MariaDB accounting on the controller, slurmd on the gpu and cpu pools."""
+
+    enabled: Bool = Field(
+        default=True, description="run Slurm; needs a pool with role gpu or cpu to run jobs"
+    )
+    controller_pool: Name | None = Field(
+        default=None,
+        description="pool whose first node runs slurmctld and slurmdbd; default: the first "
+        "pool with role login, else with role monitor, else the first pool without storage",
+    )
+    health_check_interval_s: Int = Field(
+        default=60,
+        ge=10,
+        le=3600,
+        description="seconds between runs of the GPU acceptance gate on each compute node; a "
+        "node it fails is drained with the gate's reason and resumed when it passes",
+    )
+    srun_ports: PortRange = Field(
+        default=(60001, 60100),
+        description="ports srun listens on for its tasks' I/O (SrunPortRange), e.g. "
+        "60001-60100; opened from compute nodes to login and compute nodes",
+    )
+
+
+class Containers(_Model):
+    """A container runtime on the compute nodes, wired to the NVIDIA container toolkit."""
+
+    runtime: ContainerRuntime = Field(
+        default="podman",
+        description="podman (daemonless: a container is a child of the job step that runs "
+        "it) or none",
+    )
+
+
+class Workload(_Model):
+    """What runs AI work on the cluster."""
+
+    slurm: Slurm = Field(default=Slurm(), description="the Slurm scheduler")
+    containers: Containers = Field(default=Containers(), description="the container runtime")
+
+
 class LabSettings(_Model):
     """Settings of the lab target."""
 
@@ -319,6 +363,9 @@ class Cluster(_Model):
     pools: tuple[NodePool, ...] = Field(min_length=1, description="the node pools")
     storage: Storage = Field(default=Storage(), description="Ceph and object buckets")
     monitoring: Monitoring = Field(default=Monitoring(), description="Prometheus and exporters")
+    workload: Workload = Field(
+        default=Workload(), description="the scheduler and container runtime"
+    )
     hardening: Hardening = Field(default=Hardening(), description="host hardening")
     lab: LabSettings = Field(default=LabSettings(), description="lab target settings")
     tags: dict[TagKey, TagValue] = Field(

@@ -279,6 +279,20 @@ def flows_valid(c: Cluster) -> Iterator[Problem]:
                 )
 
 
+def _no_such_pool(c: Cluster, path: str, name: str) -> Problem:
+    return Problem(
+        path,
+        f"'{name}' is not a pool of this spec; allowed: {', '.join(p.name for p in c.pools)}",
+    )
+
+
+def slurm_has_home(c: Cluster) -> Iterator[Problem]:
+    slurm = c.workload.slurm
+    with skipping_unparsed():
+        if slurm.enabled and slurm.controller_pool and c.pool(slurm.controller_pool) is None:
+            yield _no_such_pool(c, "workload.slurm.controller_pool", slurm.controller_pool)
+
+
 def monitoring_has_home(c: Cluster) -> Iterator[Problem]:
     if c.monitoring.enabled and not c.pools_with_role("monitor"):
         yield Problem(
@@ -295,11 +309,7 @@ def ceph_valid(c: Cluster) -> Iterator[Problem]:
     with skipping_unparsed():
         host_pool = c.pool(ceph.osd_pool)
         if host_pool is None:
-            yield Problem(
-                "storage.ceph.osd_pool",
-                f"'{ceph.osd_pool}' is not a pool of this spec; "
-                f"allowed: {', '.join(p.name for p in c.pools)}",
-            )
+            yield _no_such_pool(c, "storage.ceph.osd_pool", ceph.osd_pool)
         elif "storage" not in host_pool.roles:
             yield Problem(
                 "storage.ceph.osd_pool",
@@ -350,6 +360,7 @@ RULES: tuple[Rule, ...] = (
     gpus_per_node_fits,
     admin_access,
     flows_valid,
+    slurm_has_home,
     monitoring_has_home,
     ceph_valid,
     buckets_valid,

@@ -19,6 +19,7 @@ BucketPurpose = Literal["datasets", "checkpoints", "logs"]
 Encryption = Literal["sse-s3", "kms"]
 DebianSuite = Literal["bookworm", "trixie"]
 HardeningProfile = Literal["baseline", "strict", "off"]
+ContainerRuntime = Literal["podman", "none"]
 
 # An RFC 1123 label: lowercase letters, digits and '-', not starting or ending with '-'.
 # Names become parts of hostnames, so they are held to the same rule.

@@ -15,7 +15,7 @@ from typing import Literal
 import pulumi
 import pulumi_aws as aws
 
-from aidc.spec import Cluster
+from aidc.spec import Cluster, effective_flows
 from aidc.spec.types import ROLES
 from aidc.targets.aws.common import child, named
 from aidc.targets.aws.layout import AwsLayout
@@ -99,7 +99,7 @@ def plan_rules(cluster: Cluster, layout: AwsLayout) -> list[RulePlan]:
             )
             for c in fw.admin_cidrs
         ]
-    for flow in fw.flows:
+    for flow in effective_flows(cluster):
         protocol = _IP_PROTOCOL[flow.protocol]
         ports = (-1, -1) if protocol == "icmp" else flow.ports
         rules.append(

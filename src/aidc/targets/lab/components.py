@@ -22,6 +22,7 @@ from aidc.spec import Cluster
 from aidc.targets.lab import providers
 from aidc.targets.lab.layout import SSH_USER, LabLayout, NodePlan, plan_layout
 from aidc.targets.lab.ops import paths
+from aidc.targets.lab.ops.image import image_rootfs
 from aidc.targets.lab.ops.proxy import DEFAULT_PORT as PROXY_PORT
 from aidc.targets.lab.ops.proxy import proxy_url
 
@@ -351,6 +352,10 @@ class LabCluster(pulumi.ComponentResource):
                     # Admin access to the lab comes from the host, over each bridge.
                     admin_sources=[f"{b.host.ip}/32" for b in layout.bridges],
                     apt_proxy=proxy.urls[0] if proxy.urls else "",
+                    # Compute nodes build their container images from the nodes' own image.
+                    container_base_rootfs=str(
+                        image_rootfs(paths.images_dir(), cluster.lab.suite, IMAGE_PACKAGES)
+                    ),
                 ),
             )
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 
-from aidc.spec import Cluster, all_nodes
+from aidc.spec import Cluster, all_nodes, effective_flows
 from aidc.spec.types import Role
 from aidc.targets.lab.ops.network import bridge_name
 
@@ -117,7 +117,7 @@ def _flow_rules(cluster: Cluster, nodes: list[NodePlan]) -> tuple[FlowRule, ...]
         return tuple(n.address.ip for n in nodes if role in n.roles)
 
     rules = []
-    for flow in cluster.firewall.flows:
+    for flow in effective_flows(cluster):
         rules.append(
             FlowRule(
                 description=flow.description,

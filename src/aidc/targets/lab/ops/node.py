@@ -9,6 +9,8 @@ Each node boots with --overlay=<rootfs>:<state>/upper:/ on a --read-only base,
 so the image stays pristine and the node's writes land in its upper dir. Before
 boot the upper dir receives hostname, hosts, machine-id, networkd static
 addresses, root's authorized_keys, an ed25519 host key and the apt proxy.
+<state>/containers is bound at /var/lib/containers: the container runtime's
+storage on the host's file system, where overlayfs works.
 
 Every node gets its own cgroup (per hierarchy: cgroup2, v1 name=systemd, v1
 memory) created beneath the caller's, recorded in <state>/node.json. That keeps
@@ -44,6 +46,7 @@ _PROPAGATE = Path("/run/systemd/nspawn/propagate")
 _HOSTNAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _STATE_FILE = "node.json"
 _PIDFILE = "nspawn.pid"
+_CONTAINERS = "containers"
 _CONSOLE_LOG = "console.log"
 _HOST_KEY = "etc/ssh/ssh_host_ed25519_key"
 
@@ -119,6 +122,9 @@ def start_node(spec: NodeSpec) -> None:
     upper = spec.state_dir / "upper"
     upper.mkdir(parents=True, exist_ok=True)
     upper.chmod(0o755)  # the upper dir's mode becomes the node's "/"
+    # Container storage on the host's file system: overlayfs cannot stack on the node's
+    # overlay root, and images stay out of the node's upper dir.
+    (spec.state_dir / _CONTAINERS).mkdir(mode=0o700, exist_ok=True)
     _write_node_files(spec, upper)
     cgroups = _make_cgroups(machine, spec.memory_max_bytes)
     veths = host_ifnames(spec)
@@ -268,6 +274,7 @@ def _nspawn_command(spec: NodeSpec, machine: str, upper: Path) -> list[str]:
         f"--directory={spec.rootfs}",
         "--read-only",  # shared lock on the image, base never written
         f"--overlay={spec.rootfs}:{upper}:/",
+        f"--bind={spec.state_dir / _CONTAINERS}:/var/lib/containers",
         f"--machine={machine}",
         f"--hostname={spec.hostname}",
         f"--uuid={_machine_id(spec.name)}",

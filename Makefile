@@ -8,6 +8,9 @@ VENV := .venv
 PULUMI_VERSION := $(shell sed -n 's/^ *"pulumi==\([0-9.]*\)",/\1/p' pyproject.toml)
 AIDC_CACHE ?= $(HOME)/.cache/aidc
 PULUMI_BIN := $(AIDC_CACHE)/pulumi-$(PULUMI_VERSION)/bin
+# The workflow linter for the CI templates, built from its Go module into the cache.
+ACTIONLINT_VERSION := 1.7.7
+export AIDC_ACTIONLINT ?= $(AIDC_CACHE)/actionlint-$(ACTIONLINT_VERSION)/actionlint
 STACK ?= lab
 
 # Engine settings: local state, no plugin downloads (only package registries are reachable).
@@ -31,7 +34,7 @@ COLLECTION_SOURCES := galaxy.yml README.md scripts/setup-collection.sh \
 	src/aidc/gpu/nvidia_smi.py src/aidc/gpu/microbench.py \
 	$(shell find meta roles plugins playbooks -name __pycache__ -prune -o -print 2>/dev/null)
 
-.PHONY: help setup host-deps venv pulumi promtool collection lint typecheck test test-unit \
+.PHONY: help setup host-deps venv pulumi promtool actionlint collection lint typecheck test test-unit \
         test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies bench-slurm bench-spec gpu-check clean
 
 help:
@@ -41,7 +44,7 @@ help:
 	@echo "make bench     print benchmark figures"
 	@echo "make gpu-check judge this machine's NVIDIA GPUs (needs a GPU, nvidia-smi, PyTorch)"
 
-setup: host-deps venv pulumi promtool collection
+setup: host-deps venv pulumi promtool actionlint collection
 
 host-deps:
 	@scripts/setup-host.sh
@@ -57,6 +60,11 @@ $(VENV)/.installed: pyproject.toml
 promtool:
 	@scripts/setup-promtool.sh >/dev/null
 
+actionlint: $(AIDC_ACTIONLINT)
+
+$(AIDC_ACTIONLINT):
+	@GOBIN=$(dir $@) go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
+
 pulumi:
 	@PULUMI_VERSION=$(PULUMI_VERSION) scripts/setup-pulumi.sh >/dev/null
 	@mkdir -p .aidc/state
@@ -67,12 +75,13 @@ $(COLLECTION_INSTALLED): $(COLLECTION_SOURCES) | $(VENV)/.installed
 	@scripts/setup-collection.sh .aidc/build $(COLLECTIONS_DIR) >/dev/null
 	@touch $@
 
-lint: venv
+lint: venv actionlint
 	ruff check src tests stacks scripts plugins roles policies
 	mypy
 	mypy policies/__main__.py
 	python -m aidc.policy.docs --check
 	python -m aidc.spec.reference --check
+	$(AIDC_ACTIONLINT) src/aidc/scaffold/files/ci/github-actions.yml
 
 typecheck: lint
 

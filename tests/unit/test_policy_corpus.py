@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from aidc.policy.mocked import with_spec
 from aidc.policy.registry import UNKNOWN, Finding, Res, evaluate
 from aidc.program import build, read_cluster
 from aidc.spec import load_file
@@ -44,18 +45,6 @@ ABSENCE_RULES = {
     "AIDC-STO-003",
     "AIDC-STO-004",
 }
-
-
-def with_spec(spec: dict[str, Any] | None, policy_config: dict[str, Any]) -> dict[str, Any]:
-    """Policy settings as the pack builds them: the stack's spec (declared egress, Ceph pools)
-    over the policy config."""
-    cfg = dict(policy_config)
-    if spec is not None:
-        cfg["aidc:cluster"] = spec
-        cfg["declared_egress_cidrs"] = list(cfg.get("declared_egress_cidrs", [])) + [
-            str(c) for c in (spec.get("firewall") or {}).get("egress_cidrs") or []
-        ]
-    return cfg
 
 
 def findings(

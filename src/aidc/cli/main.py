@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from aidc.cli import audit, lab
+from aidc.cli import audit, check, init, lab
 from aidc.cli.table import render
 from aidc.plan import Plan, make_plan
 from aidc.spec import Cluster, Problem, SpecError, load_file
@@ -34,10 +34,19 @@ def _print_problems(problems: Sequence[Problem]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    cluster = _load(args.file)
-    summary = f"{cluster.target} cluster '{cluster.name}', {cluster.node_count} nodes"
-    print(f"{args.file}: valid ({summary})")
-    return 0
+    """Each file in turn, so one bad file (a pre-commit run passes every changed one) does not
+    hide the problems of the next."""
+    code = 0
+    for path in args.file:
+        try:
+            cluster = _load(path)
+        except SpecError as exc:
+            _print_problems(exc.problems)
+            code = EXIT_INVALID
+            continue
+        summary = f"{cluster.target} cluster '{cluster.name}', {cluster.node_count} nodes"
+        print(f"{path}: valid ({summary})")
+    return code
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -104,8 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     spec_help = "a stack config (stacks/Pulumi.<stack>.yaml) or a bare spec YAML"
 
-    validate = sub.add_parser("validate", help="check a cluster spec; exit 2 on problems")
-    validate.add_argument("file", type=Path, help=spec_help)
+    validate = sub.add_parser("validate", help="check cluster specs; exit 2 on problems")
+    validate.add_argument("file", type=Path, nargs="+", help=f"{spec_help}; one or more")
     validate.set_defaults(func=cmd_validate)
 
     plan = sub.add_parser("plan", help="what the spec builds: GPUs, PFLOP/s, power, cost")
@@ -115,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lab.add_parsers(sub)
     audit.add_parser(sub)
+    check.add_parser(sub)
+    init.add_parser(sub)
     return parser
 
 

@@ -239,3 +239,44 @@ def test_validate_still_imports_no_pulumi(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_engines_policy_events_become_findings_at_their_line(tmp_path: Path) -> None:
+    """As the engine reports a lab flow open between roles (captured from a real preview):
+    the description line first, then one tagged line per finding; nothing is dropped."""
+    from aidc.check.locate import Locator
+    from aidc.check.policy import engine_findings
+    from aidc.check.policy_config import PolicyConfig
+    from aidc.engine import PolicyViolation
+
+    repo = scratch(tmp_path)
+    path = repo / "stacks" / "Pulumi.lab.yaml"
+    doc = yaml.safe_load(path.read_text())
+    doc["config"]["aidc:cluster"]["firewall"]["flows"].append(
+        {"source": "login", "destination": "gpu", "protocol": "all", "description": "everything"}
+    )
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    urn = "urn:pulumi:lab::aidc::aidc:lab:Cluster$pulumi-python:dynamic:Resource::lab-firewall"
+    event = PolicyViolation(
+        policy="lab-firewall-default-deny",
+        pack="aidc",
+        level="mandatory",
+        message="AIDC-NET-008: Roles on the lab bridge must only reach each other through "
+        "declared flows.\n[AIDC-NET-008] flow 'everything' opens every port between different "
+        "roles",
+        urn=urn,
+    )
+    found = engine_findings([event], Locator(path, repo), PolicyConfig())
+    assert [(f.rule_id, f.level, f.message) for f in found] == [
+        (
+            "AIDC-NET-008",
+            "mandatory",
+            "flow 'everything' opens every port between different roles",
+        )
+    ]
+    flows = doc["config"]["aidc:cluster"]["firewall"]["flows"]
+    line = path.read_text().splitlines()[found[0].location.line - 1]
+    assert "everything" in line or "login" in line, (line, len(flows))
+    unknown = PolicyViolation("x", "aidc", "mandatory", "something else entirely", urn)
+    with pytest.raises(RuntimeError, match="no known rule"):
+        engine_findings([unknown], Locator(path, repo), PolicyConfig())

@@ -10,10 +10,12 @@ which path judged it.
 
 from __future__ import annotations
 
+import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from aidc.check.findings import Finding, Level, Location
 from aidc.check.locate import Locator
@@ -21,9 +23,15 @@ from aidc.check.policy_config import PolicyConfig
 from aidc.policy.catalog import load
 from aidc.spec import Cluster
 
+if TYPE_CHECKING:
+    from aidc.engine import PolicyViolation
+
 Engine = Literal["auto", "mocks"]
 PACK = Path("policies") / "PulumiPolicy.yaml"
 MOCKS = "judged under Pulumi mocks, not the engine"
+
+
+_TAGGED = re.compile(r"\[(AIDC-[A-Z]+-\d{3})\]\s*([^\n]*)")
 
 
 @dataclass(frozen=True)
@@ -97,13 +105,27 @@ def _through_engine(stack: str, locator: Locator, config: PolicyConfig, project:
         if not exc.violations:
             raise
         violations = exc.violations
+    findings = engine_findings(violations, locator, config)
+    return Judged(findings, "judged by the engine: a preview with the policy pack")
+
+
+def engine_findings(
+    violations: Sequence[PolicyViolation], locator: Locator, config: PolicyConfig
+) -> list[Finding]:
+    """The engine's policy events as findings. The pack writes "<ID>: <description>", then one
+    "[<ID>] <what is wrong>" line per finding; a violation of no known rule is an error, never
+    dropped."""
+    known = {r.id for r in load().rules}
     findings = []
     for v in violations:
-        rule_id, _, text = v.message.partition("] ")
-        rule_id = rule_id.lstrip("[")
-        if rule_id in {r.id for r in load().rules}:
-            findings.append(_finding(rule_id, text, v.urn or "", locator, config))
-    return Judged(findings, "judged by the engine: a preview with the policy pack")
+        found = [(m[1], m[2].strip()) for m in _TAGGED.finditer(v.message) if m[1] in known]
+        if not found:
+            lead = v.message.split(":", 1)[0].strip()
+            if lead not in known:
+                raise RuntimeError(f"the engine reported a violation of no known rule: {v}")
+            found = [(lead, v.message.split("\n", 1)[0])]
+        findings += [_finding(rid, text, v.urn or "", locator, config) for rid, text in found]
+    return findings
 
 
 def _finding(

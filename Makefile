@@ -34,8 +34,8 @@ COLLECTION_SOURCES := galaxy.yml README.md scripts/setup-collection.sh \
 	src/aidc/gpu/nvidia_smi.py src/aidc/gpu/microbench.py \
 	$(shell find meta roles plugins playbooks -name __pycache__ -prune -o -print 2>/dev/null)
 
-.PHONY: help setup host-deps venv pulumi promtool actionlint collection lint typecheck test test-unit \
-        test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies bench-slurm bench-spec gpu-check clean
+.PHONY: help setup host-deps venv pulumi promtool actionlint hadoop hadoop-lock collection lint typecheck test test-unit \
+        test-integration lab lab-down lab-clean-cache bench bench-lab bench-lynis bench-policies bench-slurm bench-spec bench-storage bench-hdfs gpu-check clean
 
 help:
 	@echo "make lab       provision and configure the lab cluster, then print a report"
@@ -44,7 +44,7 @@ help:
 	@echo "make bench     print benchmark figures"
 	@echo "make gpu-check judge this machine's NVIDIA GPUs (needs a GPU, nvidia-smi, PyTorch)"
 
-setup: host-deps venv pulumi promtool actionlint collection
+setup: host-deps venv pulumi promtool actionlint hadoop collection
 
 host-deps:
 	@scripts/setup-host.sh
@@ -64,6 +64,15 @@ actionlint: $(AIDC_ACTIONLINT)
 
 $(AIDC_ACTIONLINT):
 	@GOBIN=$(dir $@) go install github.com/rhysd/actionlint/cmd/actionlint@v$(ACTIONLINT_VERSION)
+
+# HDFS's jars from Maven Central, checked against the lockfile, packed once into the cache
+# (the hdfs role copies the tarball to the nodes).
+hadoop: venv
+	@scripts/setup-hadoop.sh >/dev/null
+
+# Write the lockfile's jar digests anew from what its release resolves to (after a bump).
+hadoop-lock: venv
+	@scripts/setup-hadoop.sh --lock >/dev/null
 
 pulumi:
 	@PULUMI_VERSION=$(PULUMI_VERSION) scripts/setup-pulumi.sh >/dev/null
@@ -108,6 +117,13 @@ bench-lab: setup
 
 bench-slurm: setup
 	python -m tests.bench.slurm $(STACK)
+
+bench-storage: setup
+	python -m tests.bench.storage $(STACK)
+	python -m tests.bench.hdfs $(STACK)
+
+bench-hdfs: setup
+	python -m tests.bench.hdfs $(STACK)
 
 bench-spec: venv
 	python -m tests.bench.spec

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(debootstrap systemd-container nftables tinyproxy iproute2 openssh-client
-          nmap python3-venv ca-certificates curl)
+          nmap python3-venv ca-certificates curl maven)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -9,7 +9,8 @@ stack's exports, and resets the state again, so nothing leaks into the next test
 
 The mocks answer like AWS would in shape: ids, ARNs, private addresses (stable, derived from
 the resource name), public addresses for instances that ask for one, an S3 prefix list for the
-gateway endpoint, and the Ubuntu AMI for the SSM parameter lookup.
+gateway endpoint, DNS and mount names of file systems, and the Ubuntu AMI for the SSM
+parameter lookup.
 """
 
 from __future__ import annotations
@@ -81,6 +82,11 @@ def fake_state(
         state.setdefault("bucket", name)
     elif typ in ("aws:cloudwatch/logGroup:LogGroup", "aws:autoscaling/group:Group"):
         state.setdefault("name", name)
+    elif typ == "aws:fsx/lustreFileSystem:LustreFileSystem":
+        state["dnsName"] = f"{name}-id.fsx.us-east-1.amazonaws.com"
+        state["mountName"] = f"{_digest(name):08x}"
+    elif typ == "aws:efs/fileSystem:FileSystem":
+        state["dnsName"] = f"{name}-id.efs.us-east-1.amazonaws.com"
     return state
 
 

@@ -125,8 +125,48 @@ def _service_checks(nodes: list[NodeReport], cluster_vars: ClusterVars) -> dict[
             else "no gpu nodes",
         ),
         "rgw endpoint": cluster_vars.aidc_rgw_endpoint or "none",
+        "shared file systems": _filesystems(nodes, cluster_vars),
+        "hdfs": _hdfs(nodes, cluster_vars),
         **_workload(nodes, cluster_vars),
     }
+
+
+def _hdfs(nodes: list[NodeReport], cluster_vars: ClusterVars) -> str:
+    """HDFS's state and live DataNodes, from the NameNode's hdfs record."""
+    hdfs = cluster_vars.aidc_hdfs
+    if hdfs is None:
+        return "none: HDFS is off in the spec"
+    record = next((n.facts.get("aidc_hdfs") for n in nodes if n.name == hdfs.namenode), None)
+    if not record:
+        return f"not configured: hdfs role not applied on {hdfs.namenode}"
+    return (
+        f"{hdfs.namenode}: {record.get('state', 'unknown')}, "
+        f"{record.get('datanodes_live', '?')}/{len(hdfs.datanodes)} DataNodes live, "
+        f"replication {hdfs.replication}"
+    )
+
+
+def _filesystems(nodes: list[NodeReport], cluster_vars: ClusterVars) -> str:
+    """Each shared file system: on how many of its clients it is mounted, and by what client,
+    from the shared_fs role's records."""
+    if not cluster_vars.aidc_filesystems:
+        return "none in the spec"
+    by_name = {n.name: n for n in nodes}
+    parts = []
+    for fs in cluster_vars.aidc_filesystems:
+        mounts = [
+            m
+            for c in fs.clients
+            if c in by_name
+            for m in by_name[c].facts.get("aidc_shared_fs", {}).get("mounts", [])
+            if m.get("name") == fs.name
+        ]
+        how = ", ".join(sorted({str(m.get("client")) for m in mounts})) or "no record"
+        parts.append(
+            f"{fs.name} ({fs.kind}) at {fs.mount_path}: mounted on {len(mounts)}/"
+            f"{len(fs.clients)} clients ({how})"
+        )
+    return "; ".join(parts)
 
 
 def _workload(nodes: list[NodeReport], cluster_vars: ClusterVars) -> dict[str, str]:

@@ -118,6 +118,8 @@ MODULE_ORDER = (
     "test_monitoring",
     "test_gpu_roles",
     "test_workload",
+    "test_shared_fs",
+    "test_hdfs",
     "test_storage",
     "test_policy_preview",
     "test_lab_engine",

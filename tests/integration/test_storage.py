@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from aidc.configure import PlayResult, run_site
-from aidc.inventory.contract import NodeOut
+from aidc.inventory.contract import FilesystemVar, NodeOut
 from tests.integration import objects
 from tests.integration.conftest import Lab
 
@@ -43,6 +43,18 @@ def storage(lab: Lab) -> PlayResult:
 
 def _storage_nodes(lab: Lab) -> list[NodeOut]:
     return list(lab.outputs.with_role("storage"))
+
+
+def _on(lab: Lab, node: str, command: str, timeout: float = 60) -> str:
+    done = lab.ssh(node, command, timeout=timeout)
+    assert done.returncode == 0, f"{node}: {command}: {done.stderr or done.stdout}"
+    return done.stdout
+
+
+def _shared_fs(lab: Lab) -> FilesystemVar:
+    (shared,) = (f for f in lab.outputs.cluster_vars.aidc_filesystems if f.kind == "cephfs")
+    assert len(shared.clients) >= 2, shared
+    return shared
 
 
 def _ceph(lab: Lab, command: str, node: NodeOut | None = None) -> Any:
@@ -191,6 +203,11 @@ def test_node_loss_keeps_data_and_recovers(
     victim = _storage_nodes(lab)[-1]  # not the RGW host (the first storage node)
     props = _node_props(lab, victim.name)  # the lab names a node by its hostname
     spec = NodeProvider()._spec(props)
+    shared = _shared_fs(lab)
+    before = f"{shared.mount_path}/it-before-node-loss"
+    writer, reader = shared.clients[0], shared.clients[-1]
+    _on(lab, writer, f"head -c 4194304 /dev/urandom > {before} && sync {before}")
+    fs_digest = _on(lab, writer, f"sha256sum {before}").split()[0]
     _halt(spec.state_dir)
     try:
         objects.wait(
@@ -204,6 +221,15 @@ def test_node_loss_keeps_data_and_recovers(
         assert back == data[: 10 * 1000 * 1000]
         again = s3.get_object(Bucket=bucket, Key="blob-100mb")["Body"].read()
         assert hashlib.sha256(again).hexdigest() == digest
+        # CephFS: what was written before reads back on another client, and new files
+        # can be written and read while the node is down.
+        assert _on(lab, reader, f"sha256sum {before}", 180).split()[0] == fs_digest
+        during = f"{shared.mount_path}/it-during-node-loss"
+        _on(lab, reader, f"head -c 1048576 /dev/urandom > {during} && sync {during}", 180)
+        assert (
+            _on(lab, writer, f"sha256sum {during}").split()[0]
+            == _on(lab, reader, f"sha256sum {during}").split()[0]
+        )
     finally:
         node_ops.start_node(spec)
         node_ops.wait_for_ssh(victim.ansible_host, 120)
@@ -213,6 +239,8 @@ def test_node_loss_keeps_data_and_recovers(
         300,
     )
     assert _ceph(lab, "osd stat")["num_up_osds"] == 3
+    assert _on(lab, writer, f"sha256sum {before}").split()[0] == fs_digest
+    _on(lab, writer, f"rm -f {before} {shared.mount_path}/it-during-node-loss")
     # The restarted node keeps its monitor and OSD: the storage phase finds nothing to redo.
     # (The lab's boot rewrites /etc/hosts and the apt proxy drop-in, which the common phase
     # then rewrites again, so this run is limited to the storage tag.)

@@ -13,7 +13,10 @@ import requests
 from moto.server import ThreadedMotoServer
 
 from aidc.audit import audit_aws, exit_code
+from aidc.audit.aws import collect_aws
 from aidc.cli.main import main
+from aidc.policy import filesystems
+from tests.unit.test_policy_validators import TLS_ONLY
 
 REGION = "us-east-1"
 CLUSTER = "audit"
@@ -291,4 +294,129 @@ def test_deployed_resources_are_judged_by_what_they_are(endpoint: str) -> None:
         "AIDC-NET-007",
         "AIDC-CMP-006",
         "AIDC-STO-001",
+    }
+
+
+def seed_filesystems(url: str, ids: dict[str, str]) -> dict[str, str]:
+    """An encrypted, TLS-only EFS file system with a mount target in the private subnet behind
+    a group that admits NFS from the nodes' group, and a PERSISTENT_2 Lustre file system."""
+    session, ec2, _ = clients(url)
+    efs, fsx = session.client("efs", endpoint_url=url), session.client("fsx", endpoint_url=url)
+    nfs = ec2.create_security_group(GroupName="nfs", Description="efs users", VpcId=ids["vpc"])
+    ec2.create_tags(Resources=[nfs["GroupId"]], Tags=tags())
+    ec2.revoke_security_group_egress(
+        GroupId=nfs["GroupId"],
+        IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}],
+    )
+    ec2.authorize_security_group_ingress(
+        GroupId=nfs["GroupId"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 2049,
+                "ToPort": 2049,
+                "UserIdGroupPairs": [{"GroupId": ids["sg"], "Description": "nfs from gpu nodes"}],
+            }
+        ],
+    )
+    fs = efs.create_file_system(
+        CreationToken="audit-users", Encrypted=True, ThroughputMode="elastic", Tags=tags()
+    )["FileSystemId"]
+    efs.put_file_system_policy(FileSystemId=fs, Policy=json.dumps(TLS_ONLY))
+    target = efs.create_mount_target(
+        FileSystemId=fs, SubnetId=ids["subnet"], SecurityGroups=[nfs["GroupId"]]
+    )["MountTargetId"]
+    lustre = fsx.create_file_system(
+        FileSystemType="LUSTRE",
+        StorageCapacity=1200,
+        StorageType="SSD",
+        SubnetIds=[ids["subnet"]],
+        SecurityGroupIds=[nfs["GroupId"]],
+        LustreConfiguration={"DeploymentType": "PERSISTENT_2", "PerUnitStorageThroughput": 125},
+        Tags=tags(),
+    )["FileSystem"]["FileSystemId"]
+    return {"efs": fs, "mount_target": target, "nfs": nfs["GroupId"], "lustre": lustre}
+
+
+def test_private_encrypted_tls_only_file_systems_have_no_finding(endpoint: str) -> None:
+    seed_filesystems(endpoint, seed_compliant(endpoint))
+    session, _, _ = clients(endpoint)
+    resources = collect_aws(session, cluster=CLUSTER, endpoint_url=endpoint)
+    kinds = {r.type for r in resources}
+    assert {filesystems.EFS, filesystems.EFS_POLICY, filesystems.MOUNT_TARGET} <= kinds
+    assert filesystems.LUSTRE in kinds  # moto emulates FSx's DescribeFileSystems
+    findings = audit_aws(session, cluster=CLUSTER, endpoint_url=endpoint)
+    assert [(f.rule_id, f.message) for f in findings] == []
+
+
+def test_file_systems_are_judged_as_deployed(endpoint: str) -> None:
+    ids = seed_compliant(endpoint)
+    shared = seed_filesystems(endpoint, ids)
+    session, ec2, _ = clients(endpoint)
+    efs, fsx = (
+        session.client("efs", endpoint_url=endpoint),
+        session.client("fsx", endpoint_url=endpoint),
+    )
+    plain = efs.create_file_system(CreationToken="audit-plain", Tags=tags())["FileSystemId"]
+    # Any principal may mount it, from anywhere (TLS still required).
+    allow, deny = TLS_ONLY["Statement"]
+    anyone = {**TLS_ONLY, "Statement": [{**allow, "Condition": {}}, deny]}
+    efs.put_file_system_policy(FileSystemId=shared["efs"], Policy=json.dumps(anyone))
+    ec2.authorize_security_group_ingress(
+        GroupId=shared["nfs"],
+        IpPermissions=[
+            {
+                "IpProtocol": "tcp",
+                "FromPort": 2049,
+                "ToPort": 2049,
+                "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "nfs from anywhere"}],
+            }
+        ],
+    )
+    ec2.modify_subnet_attribute(SubnetId=ids["subnet"], MapPublicIpOnLaunch={"Value": True})
+    fsx.create_file_system(
+        FileSystemType="LUSTRE",
+        StorageCapacity=1200,
+        SubnetIds=["subnet-00000000000000000"],
+        LustreConfiguration={"DeploymentType": "SCRATCH_1"},
+        Tags=tags(),
+    )
+    found = {(f.rule_id, f.message) for f in audit_aws(session, CLUSTER, endpoint)}
+    subnet = ids["subnet"]
+    assert found == {
+        # The subnet hands out public IPs now: a network finding as well as the file systems'.
+        (
+            "AIDC-NET-005",
+            "map_public_ip_on_launch is true on a subnet with no route to an internet gateway",
+        ),
+        ("AIDC-STO-006", "EFS file system is not encrypted at rest (encrypted is not true)"),
+        (
+            "AIDC-STO-007",
+            "EFS file system policy allows any principal (Principal *) without a condition "
+            "that ties it to the VPC's mount targets or known callers",
+        ),
+        (
+            "AIDC-STO-007",
+            "ingress tcp 2049 from 0.0.0.0/0 opens NFS of an EFS mount target (port 2049) to "
+            "the world",
+        ),
+        (
+            "AIDC-STO-008",
+            f"EFS mount target sits in subnet {subnet}, which gives public IPs to what launches "
+            "in it",
+        ),
+        (
+            "AIDC-STO-008",
+            f"FSx file system sits in subnet {subnet}, which gives public IPs to what launches "
+            "in it",
+        ),
+        (
+            "AIDC-STO-009",
+            f"EFS file system {plain} has no file system policy that denies access without TLS "
+            "(aws:SecureTransport false)",
+        ),
+        (
+            "AIDC-STO-009",
+            "FSx for Lustre deployment type SCRATCH_1 does not encrypt data in transit",
+        ),
     }

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from aidc.spec import Cluster, effective_flows, load_spec
+from aidc.spec import Cluster, effective_flows, filesystem_pools, load_spec
 from aidc.spec.derive import SLURMCTLD_PORT, SLURMD_PORT
 from tests.unit.aws_mocks import Registered, Run, run_cluster
 
@@ -70,6 +70,17 @@ def expected_ingress(cluster: Cluster) -> set[Shape]:
     for p in cluster.pools:
         if p.efa:
             want.add((f"efa-{p.name}", "-1", None, None, f"group:efa-{p.name}"))
+    for fs in cluster.storage.filesystems:
+        # Served file systems: their service's ports from the roles that mount them; Lustre
+        # also between its servers and from its servers to the clients.
+        group = f"fs-{fs.name}"
+        clients = {p.role for p in filesystem_pools(cluster, fs)}
+        ports = {"lustre": [(988, 988), (1018, 1023)], "efs": [(2049, 2049)]}.get(fs.kind, [])
+        for low, high in ports:
+            want |= {(group, "tcp", low, high, f"group:{r}") for r in clients}
+            if fs.kind == "lustre":
+                want.add((group, "tcp", low, high, f"group:{group}"))
+                want |= {(r, "tcp", low, high, f"group:{group}") for r in clients}
     return want
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from aidc import catalog
 from aidc.inventory.build import build_inventory
-from aidc.inventory.clustervars import cluster_vars
+from aidc.inventory.clustervars import cluster_vars, filesystem_vars
 from aidc.inventory.contract import parse_outputs
 from aidc.spec import Cluster, all_nodes, effective_flows, load_file
 from aidc.targets.aws.images import UBUNTU_2404
@@ -38,6 +38,9 @@ UNTAGGED = {
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
     "aws:s3/bucketPolicy:BucketPolicy",
     "aws:s3/bucketLogging:BucketLogging",
+    "aws:efs/mountTarget:MountTarget",
+    "aws:efs/fileSystemPolicy:FileSystemPolicy",
+    "aws:efs/backupPolicy:BackupPolicy",
 }
 
 
@@ -407,12 +410,16 @@ def test_cluster_vars_come_from_the_shared_builder(stack: tuple[Cluster, Run]) -
     nodes = run.outputs["nodes"]
     got = run.outputs["cluster_vars"]
     flows = got["aidc_firewall_flows"]
-    assert parsed.cluster_vars == cluster_vars(
+    shared = cluster_vars(
         cluster,
         parsed.nodes,
         parsed.cluster_vars.aidc_firewall_flows,
         [str(c) for c in cluster.firewall.admin_cidrs],
     )
+    # What nodes mount comes from the file systems AWS serves (test_aws_filesystems.py).
+    sources = {fs.name: fs.source for fs in parsed.cluster_vars.aidc_filesystems}
+    mounted = filesystem_vars(cluster, parsed.nodes, sources)
+    assert parsed.cluster_vars == shared.model_copy(update={"aidc_filesystems": mounted})
     assert got["aidc_target"] == "aws"
     assert sorted(got["aidc_monitoring_targets"]) == sorted(n["ansible_host"] for n in nodes)
     assert len(flows) == len(effective_flows(cluster))

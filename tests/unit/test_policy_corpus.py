@@ -44,6 +44,8 @@ ABSENCE_RULES = {
     "AIDC-STO-002",
     "AIDC-STO-003",
     "AIDC-STO-004",
+    "AIDC-STO-006",
+    "AIDC-STO-009",
 }
 
 

@@ -7,13 +7,14 @@ bucket configuration, launches, secrets in user data)."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from aidc.catalog import instance_type
-from aidc.policy import compute, iam, lab, network, storage, tags
+from aidc.policy import compute, filesystems, iam, lab, network, storage, tags
 from aidc.policy.catalog import load
 from aidc.policy.model import Stack
 from aidc.policy.registry import REGISTRY, Res, evaluate, load_all, settings
@@ -287,6 +288,24 @@ CASES: list[tuple[str, Validator, str, dict[str, Any], str, Any, str]] = [
         "bucket sets the ACL public-read",
     ),
     (
+        "AIDC-STO-006",
+        filesystems.filesystem_encrypted_at_rest,
+        filesystems.EFS,
+        {"encrypted": True, "tags": TAGS},
+        "encrypted",
+        False,
+        "EFS file system is not encrypted at rest (encrypted is not true)",
+    ),
+    (
+        "AIDC-STO-009",
+        filesystems.filesystem_encrypted_in_transit,
+        filesystems.LUSTRE,
+        {"deploymentType": "PERSISTENT_2", "storageCapacity": 1200, "tags": TAGS},
+        "deploymentType",
+        "SCRATCH_1",
+        "FSx for Lustre deployment type SCRATCH_1 does not encrypt data in transit",
+    ),
+    (
         "AIDC-IAM-001",
         iam.no_iam_wildcard_actions,
         iam.POLICY_TYPES[0],
@@ -432,7 +451,65 @@ BUCKET_PARTS = [
         {"bucket": "ckpt-store", "versioningConfiguration": {"status": "Enabled"}},
     ),
 ]
-STACK = [VPC, FLOW, EFA_SG, EFA_IN, EFA_OUT, PG, LT, *GPUS, BUCKET, *BUCKET_PARTS]
+INNER = Res(network.SUBNET, "inner", {"vpcId": "vpc-1", "tags": TAGS}, id="subnet-1")
+INNER_2 = Res(network.SUBNET, "inner-2", {"vpcId": "vpc-1", "tags": TAGS}, id="subnet-2")
+NFS_FROM_GPU = {
+    "protocol": "tcp",
+    "fromPort": 2049,
+    "toPort": 2049,
+    "securityGroups": ["sg-efa"],
+    "description": "nfs from the gpu nodes",
+}
+NFS_SG = Res(
+    network.SG, "nfs", {"description": "d", "ingress": [NFS_FROM_GPU], "tags": TAGS}, id="sg-nfs"
+)
+LUSTRE_FROM_GPU = [
+    {**NFS_FROM_GPU, "fromPort": low, "toPort": high, "description": "lustre from the gpu nodes"}
+    for low, high in ((988, 988), (1018, 1023))
+]
+LUSTRE_SG = Res(
+    network.SG, "lnet", {"description": "d", "ingress": LUSTRE_FROM_GPU, "tags": TAGS}, id="sg-l"
+)
+HOME = Res(filesystems.EFS, "home", {"encrypted": True, "tags": TAGS}, id="fs-1")
+TLS_ONLY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"],
+            "Condition": {"Bool": {"elasticfilesystem:AccessedViaMountTarget": "true"}},
+        },
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
+    ],
+}
+HOME_POLICY = Res(
+    filesystems.EFS_POLICY, "home-policy", {"fileSystemId": "fs-1", "policy": json.dumps(TLS_ONLY)}
+)
+HOME_MT = Res(
+    filesystems.MOUNT_TARGET,
+    "home-mt",
+    {"fileSystemId": "fs-1", "subnetId": "subnet-1", "securityGroups": ["sg-nfs"]},
+    id="fsmt-1",
+)
+SCRATCH = Res(
+    filesystems.LUSTRE,
+    "scratch",
+    {
+        "deploymentType": "PERSISTENT_2",
+        "subnetIds": "subnet-2",
+        "securityGroupIds": ["sg-l"],
+        "tags": TAGS,
+    },
+    id="fs-2",
+)
+FILESYSTEMS = [INNER, INNER_2, NFS_SG, LUSTRE_SG, HOME, HOME_POLICY, HOME_MT, SCRATCH]
+STACK = [VPC, FLOW, EFA_SG, EFA_IN, EFA_OUT, PG, LT, *GPUS, BUCKET, *BUCKET_PARTS, *FILESYSTEMS]
 SPEC = {"storage": {"ceph": {"pools": [{"name": "rbd", "size": 3, "min_size": 2}]}}}
 
 
@@ -465,6 +542,28 @@ STACK_CASES: dict[str, tuple[list[Res], dict[str, Any], str]] = {
         _without("p3"),
         {},
         "bucket store has no ownership controls (ACLs stay enabled)",
+    ),
+    "AIDC-STO-007": (
+        _with(
+            HOME_POLICY,
+            policy=json.dumps(
+                {**TLS_ONLY, "Statement": [{**TLS_ONLY["Statement"][0], "Condition": {}}]}
+            ),
+        ),
+        {},
+        "EFS file system policy allows any principal (Principal *) without a condition that ties"
+        " it to the VPC's mount targets or known callers",
+    ),
+    "AIDC-STO-008": (
+        _with(INNER, mapPublicIpOnLaunch=True),
+        {},
+        "EFS mount target sits in subnet inner, which gives public IPs to what launches in it",
+    ),
+    "AIDC-STO-009": (
+        _without("home-policy"),
+        {},
+        "EFS file system home has no file system policy that denies access without TLS"
+        " (aws:SecureTransport false)",
     ),
     "AIDC-STO-005": (
         STACK,
@@ -534,4 +633,54 @@ def test_allowed_instance_types_default_to_the_instance_catalog() -> None:
     template = [Res(compute.TEMPLATE, "t", {"instanceType": "x9.gpu"})]
     assert judge(compute.allowed_instance_types, template) == [
         "instance type x9.gpu is not in allowed_instance_types"
+    ]
+
+
+def _world(group: Res, index: int) -> list[Res]:
+    """The stack with one ingress rule of a group opened to the internet as well."""
+    ingress = copy.deepcopy(group.props["ingress"])
+    ingress[index]["cidrBlocks"] = ["0.0.0.0/0"]
+    return _with(group, ingress=ingress)
+
+
+def test_file_system_ports_open_to_the_world_are_public() -> None:
+    load_all()
+    assert _stack_messages("AIDC-STO-007", _world(NFS_SG, 0), {}) == [
+        "ingress tcp 2049 from 0.0.0.0/0 opens NFS of an EFS mount target (port 2049) to the world"
+    ]
+    assert _stack_messages("AIDC-STO-007", _world(LUSTRE_SG, 1), {}) == [
+        "ingress tcp 1018-1023 from 0.0.0.0/0 opens FSx for Lustre (port 1018) to the world"
+    ]
+    # A group no file system uses is another rule's business.
+    web = {**NFS_FROM_GPU, "securityGroups": [], "cidrBlocks": ["0.0.0.0/0"]}
+    other = Res(network.SG, "web", {"description": "d", "ingress": [web], "tags": TAGS}, id="sg-w")
+    assert _stack_messages("AIDC-STO-007", [*STACK, other], {}) == []
+
+
+def test_a_file_system_in_a_subnet_routed_to_the_internet_is_not_private() -> None:
+    igw = Res(network.IGW, "igw", {"vpcId": "vpc-1"}, id="igw-1")
+    table = Res(
+        network.ROUTE_TABLE,
+        "rt",
+        {"vpcId": "vpc-1", "routes": [{"cidrBlock": "0.0.0.0/0", "gatewayId": "igw-1"}]},
+        id="rtb-1",
+    )
+    assoc = Res(network.RT_ASSOCIATION, "a", {"subnetId": "subnet-2", "routeTableId": "rtb-1"})
+    load_all()
+    assert _stack_messages("AIDC-STO-008", [*STACK, igw, table, assoc], {}) == [
+        "FSx file system sits in subnet inner-2, which routes to an internet gateway"
+    ]
+
+
+def test_an_efs_policy_that_only_allows_plain_nfs_is_not_tls_only() -> None:
+    allow_only = {**TLS_ONLY, "Statement": TLS_ONLY["Statement"][:1]}
+    load_all()
+    assert _stack_messages("AIDC-STO-009", _with(HOME_POLICY, policy=allow_only), {}) == [
+        "EFS file system home has no file system policy that denies access without TLS"
+        " (aws:SecureTransport false)"
+    ]
+    # The provider's default deployment type is SCRATCH_1.
+    default = Res(filesystems.LUSTRE, "fresh", {"storageCapacity": 1200, "tags": TAGS})
+    assert _stack_messages("AIDC-STO-009", [*STACK, default], {}) == [
+        "FSx for Lustre deployment type SCRATCH_1 does not encrypt data in transit"
     ]

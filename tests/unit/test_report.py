@@ -74,3 +74,58 @@ def test_nodes_that_do_not_answer_are_reported_unreachable(
     text = format_report(built)
     assert f"{names[1]}: unreachable: ssh: connect to host: No route to host" in text
     assert f"{names[0]}: unreachable: no answer from Ansible" in text
+
+
+def test_shared_file_systems_line_counts_the_clients_records() -> None:
+    from aidc.inventory.contract import ClusterVars, FilesystemVar
+
+    vars_ = ClusterVars(
+        aidc_cluster_name="lab",
+        aidc_target="lab",
+        aidc_monitoring_retention_days=7,
+        aidc_monitoring_scrape_interval_s=15,
+        aidc_admin_sources=(),
+        aidc_hardening_profile="baseline",
+        aidc_filesystems=(
+            FilesystemVar(name="shared", kind="cephfs", mount_path="/shared", clients=("a", "b")),
+        ),
+    )
+    mount = {"name": "shared", "kind": "cephfs", "mount_path": "/shared", "client": "ceph-fuse"}
+    nodes = [
+        NodeReport("a", "gpu", ["gpu"], "10.0.0.1", True, {"aidc_shared_fs": {"mounts": [mount]}}),
+        NodeReport("b", "gpu", ["gpu"], "10.0.0.2", True, {}),
+    ]
+    assert report._filesystems(nodes, vars_) == (
+        "shared (cephfs) at /shared: mounted on 1/2 clients (ceph-fuse)"
+    )
+    assert report._filesystems(nodes, vars_.model_copy(update={"aidc_filesystems": ()})) == (
+        "none in the spec"
+    )
+
+
+def test_hdfs_line_reads_the_namenodes_record() -> None:
+    from aidc.inventory.contract import ClusterVars, HdfsVar
+
+    hdfs = HdfsVar(
+        namenode="s1",
+        namenode_address="10.0.0.5",
+        datanodes=("s1", "s2"),
+        clients=(),
+        replication=2,
+        block_size_mb=16,
+    )
+    vars_ = ClusterVars(
+        aidc_cluster_name="lab",
+        aidc_target="lab",
+        aidc_monitoring_retention_days=7,
+        aidc_monitoring_scrape_interval_s=15,
+        aidc_admin_sources=(),
+        aidc_hardening_profile="baseline",
+        aidc_hdfs=hdfs,
+    )
+    record = {"aidc_hdfs": {"state": "Operational", "datanodes_live": 2}}
+    nodes = [NodeReport("s1", "storage", ["storage"], "10.0.0.5", True, record)]
+    assert report._hdfs(nodes, vars_) == "s1: Operational, 2/2 DataNodes live, replication 2"
+    assert report._hdfs([], vars_) == "not configured: hdfs role not applied on s1"
+    off = vars_.model_copy(update={"aidc_hdfs": None})
+    assert report._hdfs(nodes, off) == "none: HDFS is off in the spec"

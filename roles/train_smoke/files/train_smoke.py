@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """aidc's distributed training smoke job: one process per node, started by srun.
 
-`prepare` writes the dataset's shards to the datasets bucket (once; they are kept).
+`prepare` writes the dataset's shards to the datasets bucket (once; they are kept), or with
+`--source hdfs` to HDFS under /<datasets bucket>/, where `train --source hdfs` reads them.
 `train` trains a small regression model with torch.distributed (NCCL where CUDA is there,
 gloo otherwise) on the shards, each rank reading its own; rank 0 writes a checkpoint to the
 checkpoints bucket every --every steps and at the end, and every rank resumes from the newest
@@ -22,6 +23,7 @@ import os
 import random
 import socket
 import struct
+import subprocess
 import sys
 import time
 from datetime import timedelta
@@ -59,15 +61,56 @@ def s3_client(purpose: str, creds_dir: str) -> Any:
 
 
 def keys(s3: Any, bucket: str, prefix: str) -> list[str]:
+    if isinstance(s3, Hdfs):
+        return s3.keys(bucket, prefix)
     found: list[str] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         found.extend(o["Key"] for o in page.get("Contents", []))
     return sorted(found)
 
 
+class Hdfs:
+    """The dataset's shards on HDFS instead of the bucket, through the cluster's `hdfs`
+    command: the same keys, under /<bucket>/ (the bucket's name as the top directory)."""
+
+    def __init__(self, command: str = "hdfs") -> None:
+        self.command = command
+
+    def _dfs(self, *args: str, data: bytes | None = None, check: bool = True) -> Any:
+        return subprocess.run(
+            [self.command, "dfs", *args], input=data, capture_output=True, check=check
+        )
+
+    def keys(self, bucket: str, prefix: str) -> list[str]:
+        listed = self._dfs("-ls", "-C", f"/{bucket}/{prefix}", check=False)
+        if listed.returncode != 0:  # no such directory yet: no shards
+            return []
+        return sorted(p.removeprefix(f"/{bucket}/") for p in listed.stdout.decode().split())
+
+    def get(self, bucket: str, key: str) -> bytes:
+        out: bytes = self._dfs("-cat", f"/{bucket}/{key}").stdout
+        return out
+
+    def put(self, bucket: str, key: str, body: bytes) -> None:
+        self._dfs("-mkdir", "-p", f"/{bucket}/{key.rsplit('/', 1)[0]}")
+        self._dfs("-put", "-f", "-", f"/{bucket}/{key}", data=body)
+
+
+def dataset_store(args: argparse.Namespace) -> Any:
+    """Where the shards are: the datasets bucket (default) or HDFS."""
+    return Hdfs() if args.source == "hdfs" else s3_client("datasets", args.creds_dir)
+
+
+def get_body(store: Any, bucket: str, key: str) -> bytes:
+    if isinstance(store, Hdfs):
+        return store.get(bucket, key)
+    body: bytes = store.get_object(Bucket=bucket, Key=key)["Body"].read()
+    return body
+
+
 def prepare(args: argparse.Namespace) -> int:
     """Shards of y = w.x + b + noise, w and b fixed by the seed: the model can learn them."""
-    s3 = s3_client("datasets", args.creds_dir)
+    s3 = dataset_store(args)
     have = set(keys(s3, args.datasets, SHARD_PREFIX))
     rng = random.Random(args.seed)
     weights = [rng.uniform(-1, 1) for _ in range(FEATURES)]
@@ -87,9 +130,18 @@ def prepare(args: argparse.Namespace) -> int:
                 + shard_rng.gauss(0, 0.05)
             )
             out.write(struct.pack(f"<{FEATURES + 1}f", *x, y))
-        s3.put_object(Bucket=args.datasets, Key=key, Body=out.getvalue())
+        if isinstance(s3, Hdfs):
+            s3.put(args.datasets, key, out.getvalue())
+        else:
+            s3.put_object(Bucket=args.datasets, Key=key, Body=out.getvalue())
         written += 1
-    emit(event="prepared", shards=args.shards, written=written, bucket=args.datasets)
+    emit(
+        event="prepared",
+        shards=args.shards,
+        written=written,
+        bucket=args.datasets,
+        source=args.source,
+    )
     return 0
 
 
@@ -101,7 +153,7 @@ def load_shards(s3: Any, bucket: str, rank: int, world: int) -> tuple[Any, Any]:
         raise SystemExit(f"rank {rank}: no shards for me under s3://{bucket}/{SHARD_PREFIX}")
     rows = []
     for key in mine:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = get_body(s3, bucket, key)
         rows.append(torch.frombuffer(bytearray(body), dtype=torch.float32).view(-1, FEATURES + 1))
     data = torch.cat(rows)
     return data[:, :FEATURES].contiguous(), data[:, FEATURES:].contiguous()
@@ -148,7 +200,7 @@ def train(args: argparse.Namespace) -> int:
     )
     hosts: list[Any] = [None] * world
     dist.all_gather_object(hosts, socket.gethostname())
-    datasets = s3_client("datasets", args.creds_dir)
+    datasets = dataset_store(args)
     checkpoints = s3_client("checkpoints", args.creds_dir)
     x, y = load_shards(datasets, args.datasets, rank, world)
     x, y = x.to(device), y.to(device)
@@ -230,6 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--datasets", required=True, help="datasets bucket")
     p.add_argument("--checkpoints", default="", help="checkpoints bucket (train)")
     p.add_argument("--creds-dir", default="/etc/aidc/s3")
+    p.add_argument(
+        "--source",
+        choices=["s3", "hdfs"],
+        default="s3",
+        help="where the shards are: the datasets bucket, or HDFS under /<datasets>/",
+    )
     p.add_argument("--run", default="smoke", help="checkpoint prefix: a run resumes its own")
     p.add_argument("--steps", type=int, default=200, help="steps to run, from where it resumes")
     p.add_argument("--every", type=int, default=50, help="checkpoint every N steps")

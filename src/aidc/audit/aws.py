@@ -2,8 +2,9 @@
 
 Deployed resources are read with boto3 and turned into the shape of the pulumi_aws resources
 the rules judge, each with its AWS id (a security group with inline rules, an instance with its
-network interfaces, subnets and route tables, a bucket and its configuration naming the bucket),
-then `aidc.policy.registry.evaluate` runs the same rules over them. References resolve by id,
+network interfaces, subnets and route tables, a bucket and its configuration naming the bucket,
+an EFS file system with its policy and mount targets, an FSx file system), then
+`aidc.policy.registry.evaluate` runs the same rules over them. References resolve by id,
 as they do in a Pulumi stack: one implementation per rule, one meaning per finding.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from aidc.policy import compute, network, storage
+from aidc.policy import compute, filesystems, network, storage
 from aidc.policy.catalog import load as load_rules
 from aidc.policy.registry import Res, evaluate
 
@@ -36,6 +37,10 @@ AUDITED = (
     "AIDC-STO-002",
     "AIDC-STO-003",
     "AIDC-STO-004",
+    "AIDC-STO-006",
+    "AIDC-STO-007",
+    "AIDC-STO-008",
+    "AIDC-STO-009",
 )
 EXIT_MANDATORY = 3
 
@@ -123,7 +128,80 @@ def collect_aws(
 
     for b in s3.list_buckets().get("Buckets", []):
         out += _bucket(s3, b["Name"], cluster)
+    out += _efs(session.client("efs", endpoint_url=endpoint_url), cluster)
+    out += _fsx(session.client("fsx", endpoint_url=endpoint_url), ec2, cluster)
     return out
+
+
+def _efs(efs: Any, cluster: str | None) -> list[Res]:
+    """EFS file systems, each with its file system policy and its mount targets (subnet and
+    security groups), all naming the file system by id."""
+    out: list[Res] = []
+    for page in efs.get_paginator("describe_file_systems").paginate():
+        for fs in page["FileSystems"]:
+            tags = _tags(fs.get("Tags"))
+            if not _mine(tags, cluster):
+                continue
+            fid = fs["FileSystemId"]
+            props = {
+                "arn": fs.get("FileSystemArn"),
+                "encrypted": fs.get("Encrypted", False),
+                "kmsKeyId": fs.get("KmsKeyId"),
+                "performanceMode": fs.get("PerformanceMode"),
+                "throughputMode": fs.get("ThroughputMode"),
+                "tags": tags,
+            }
+            out.append(Res(filesystems.EFS, fid, props, fid, id=fid))
+            policy = _call(efs.describe_file_system_policy, FileSystemId=fid)
+            if policy is not None and policy.get("Policy"):
+                props = {"fileSystemId": fid, "policy": policy["Policy"]}
+                out.append(Res(filesystems.EFS_POLICY, f"{fid} policy", props, f"{fid}/policy"))
+            for mt in efs.describe_mount_targets(FileSystemId=fid)["MountTargets"]:
+                mid = mt["MountTargetId"]
+                groups = efs.describe_mount_target_security_groups(MountTargetId=mid)
+                props = {
+                    "fileSystemId": fid,
+                    "subnetId": mt.get("SubnetId"),
+                    "securityGroups": groups.get("SecurityGroups", []),
+                }
+                out.append(Res(filesystems.MOUNT_TARGET, mid, props, mid, id=mid))
+    return out
+
+
+FSX_TYPES = dict(zip(("LUSTRE", "WINDOWS", "ONTAP", "OPENZFS"), filesystems.FSX, strict=True))
+
+
+def _fsx(fsx: Any, ec2: Any, cluster: str | None) -> list[Res]:
+    """FSx file systems with their subnets, security groups and (Lustre) deployment type."""
+    out: list[Res] = []
+    for page in fsx.get_paginator("describe_file_systems").paginate():
+        for fs in page["FileSystems"]:
+            tags = _tags(fs.get("Tags"))
+            typ = FSX_TYPES.get(fs.get("FileSystemType", ""))
+            if typ is None or not _mine(tags, cluster):
+                continue
+            fid = fs["FileSystemId"]
+            props = {
+                "arn": fs.get("ResourceARN"),
+                "subnetIds": fs.get("SubnetIds", []),
+                "securityGroupIds": _fsx_groups(ec2, fs),
+                "tags": tags,
+            }
+            if typ == filesystems.LUSTRE:
+                lustre = fs.get("LustreConfiguration") or {}
+                props["deploymentType"] = lustre.get("DeploymentType")
+            out.append(Res(typ, fid, props, fid, id=fid))
+    return out
+
+
+def _fsx_groups(ec2: Any, fs: Mapping[str, Any]) -> list[str]:
+    """The security groups of an FSx file system: AWS reports them only on the network
+    interfaces the file system made (an emulator may report the ids it was created with)."""
+    nics = fs.get("NetworkInterfaceIds") or []
+    if not nics:
+        return list(fs.get("SecurityGroupIds") or [])
+    found = ec2.describe_network_interfaces(NetworkInterfaceIds=nics)["NetworkInterfaces"]
+    return sorted({g["GroupId"] for n in found for g in n.get("Groups", [])})
 
 
 def _instances(ec2: Any, cluster: str | None) -> list[Res]:

@@ -13,12 +13,24 @@ from aidc.inventory.contract import (
     BucketVar,
     CephPoolVar,
     ClusterVars,
+    FilesystemVar,
     FlowVar,
+    HdfsVar,
     NodeOut,
+    QuotaVar,
     SlurmPartitionVar,
     SlurmVar,
 )
-from aidc.spec import Cluster, compute_pools, effective_flows, pool_gpus, slurm_controller
+from aidc.spec import (
+    Cluster,
+    compute_pools,
+    effective_flows,
+    filesystem_pools,
+    hdfs_client_pools,
+    hdfs_pool,
+    pool_gpus,
+    slurm_controller,
+)
 
 CEPH_MONITORS = 3
 RGW_PORT = 7480
@@ -75,7 +87,8 @@ def cluster_vars(
                 pg_autoscale=p.pg_autoscale,
             )
             for p in (ceph.pools if ceph else ())
-        ),
+        )
+        + cephfs_pools(cluster),
         aidc_ceph_osds_per_host=ceph.osds_per_host if ceph else 0,
         aidc_ceph_osd_size_gb=ceph.osd_size_gb if ceph else 0,
         aidc_hardening_profile=cluster.hardening.profile,
@@ -84,6 +97,71 @@ def cluster_vars(
         if compute_pools(cluster)
         else "none",
         aidc_container_base_rootfs=container_base_rootfs,
+        aidc_filesystems=filesystem_vars(cluster, nodes),
+        aidc_hdfs=hdfs_vars(cluster, nodes),
+    )
+
+
+def cephfs_pools(cluster: Cluster) -> tuple[CephPoolVar, ...]:
+    """The metadata and data pools of each CephFS (`cephfs.<name>.meta`, `.data`)."""
+    if cluster.storage.ceph is None:
+        return ()
+    return tuple(
+        CephPoolVar(
+            name=f"cephfs.{fs.name}.{part}",
+            size=fs.size,
+            min_size=fs.min_size,
+            application="cephfs",
+            failure_domain="host",
+            pg_autoscale=True,
+        )
+        for fs in cluster.storage.filesystems
+        if fs.kind == "cephfs"
+        for part in ("meta", "data")
+    )
+
+
+def _pool_nodes(nodes: Sequence[NodeOut], pools: Sequence[Any]) -> tuple[str, ...]:
+    names = {p.name for p in pools}
+    return tuple(n.name for n in nodes if n.pool in names)
+
+
+def filesystem_vars(
+    cluster: Cluster, nodes: Sequence[NodeOut], sources: dict[str, str] | None = None
+) -> tuple[FilesystemVar, ...]:
+    """Each shared file system with its clients; `sources` (name -> what a node mounts) come
+    from the target where a service serves the file system (aws)."""
+    return tuple(
+        FilesystemVar(
+            name=fs.name,
+            kind=fs.kind,
+            mount_path=fs.mount_path,
+            clients=_pool_nodes(nodes, filesystem_pools(cluster, fs)),
+            quotas=tuple(QuotaVar(path=q.path, max_bytes=q.max_mb * 10**6) for q in fs.quotas),
+            size=fs.size if fs.kind == "cephfs" else 0,
+            min_size=fs.min_size if fs.kind == "cephfs" else 0,
+            standby_mds=fs.kind == "cephfs" and fs.standby_mds,
+            client=fs.client,
+            source=(sources or {}).get(fs.name, ""),
+        )
+        for fs in cluster.storage.filesystems
+    )
+
+
+def hdfs_vars(cluster: Cluster, nodes: Sequence[NodeOut]) -> HdfsVar | None:
+    """HDFS's layout, or None when it is off or its pool has no nodes."""
+    home = hdfs_pool(cluster)
+    datanodes = [n for n in nodes if home is not None and n.pool == home.name]
+    if not datanodes:
+        return None
+    hdfs = cluster.storage.hdfs
+    return HdfsVar(
+        namenode=datanodes[0].name,
+        namenode_address=datanodes[0].ansible_host,
+        datanodes=tuple(n.name for n in datanodes),
+        clients=_pool_nodes(nodes, hdfs_client_pools(cluster)),
+        replication=hdfs.replication,
+        block_size_mb=hdfs.block_size_mb,
     )
 
 

@@ -102,6 +102,39 @@ class SlurmVar(_Model):
     container_runtime: str = "none"
 
 
+class QuotaVar(_Model):
+    path: str = Field(description="directory below the mount path")
+    max_bytes: int
+
+
+class FilesystemVar(_Model):
+    """A shared file system and the nodes that mount it."""
+
+    name: str
+    kind: Literal["cephfs", "lustre", "efs"]
+    mount_path: str
+    clients: tuple[str, ...] = Field(description="hostnames of the nodes that mount it")
+    quotas: tuple[QuotaVar, ...] = ()
+    # cephfs
+    size: int = 0
+    min_size: int = 0
+    standby_mds: bool = False
+    client: str = Field(default="auto", description="cephfs: kernel, fuse or auto")
+    # aws services: what a node mounts (lustre: <dns>@tcp:/<mount name>; efs: <dns>:/)
+    source: str = ""
+
+
+class HdfsVar(_Model):
+    """HDFS: the NameNode, the DataNodes and the nodes with the client."""
+
+    namenode: str = Field(description="hostname of the node that runs the NameNode")
+    namenode_address: str
+    datanodes: tuple[str, ...] = Field(description="hostnames of the nodes that run DataNodes")
+    clients: tuple[str, ...] = Field(description="hostnames of the nodes with the hdfs client")
+    replication: int
+    block_size_mb: int
+
+
 class ClusterVars(_Model):
     """Group variables every role may read (the inventory's `aidc` group vars)."""
 
@@ -125,6 +158,8 @@ class ClusterVars(_Model):
     aidc_container_base_rootfs: str = Field(
         default="", description="root file system on the controller that base images come from"
     )
+    aidc_filesystems: tuple[FilesystemVar, ...] = ()
+    aidc_hdfs: HdfsVar | None = None
 
     def bucket(self, purpose: str) -> BucketVar | None:
         return next((b for b in self.aidc_buckets if b.purpose == purpose), None)

@@ -29,8 +29,10 @@ its instance type (aidc's instance catalog, else the type's family); an EFA secu
 one that EFA interfaces or launch templates use; a subnet is public by a route to an internet
 gateway; security group rules count alike inline, as `ec2.SecurityGroupRule` or as
 `vpc.SecurityGroupIngressRule`/`EgressRule`; a bucket's settings resources are found by the
-bucket they reference; secrets in user data by what they look like, also inside base64, gzip
-or hex.
+bucket they reference; an EFS or FSx file system is reached through the subnets and security
+groups its mount targets (EFS) or its own interfaces (FSx) name, and an EFS file system
+policy by the file system it references; secrets in user data by what they look like, also
+inside base64, gzip or hex.
 
 Enforcement is per rule: each rule is a policy named by its kebab-case name, so a policy config
 file (`--policy-pack-config`) can set `{"<name>": "advisory" | "mandatory" | "disabled"}` or

@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from aidc.policy.registry import UNKNOWN, Res
+from aidc.policy.registry import UNKNOWN, Res, unknown
 
 T = TypeVar("T")
 WHOLE: Any = object()  # refs(): read the whole property
@@ -111,3 +111,27 @@ class Stack:
 
     def provider_of(self, res: Res) -> Res | None:
         return self.by_urn.get(res.provider) if res.provider else None
+
+
+def unclaimed(stack: Stack, owners: Iterable[Res], claims: Iterable[Res], prop: str) -> list[Res]:
+    """The owners (VPCs, file systems) that no claim (a flow log, a policy) names in `prop`.
+    A claim whose reference cannot be told yet (unknown, no dependency) may name any owner, so
+    each such claim excuses one owner."""
+    owners = list(owners)
+    kinds = {o.type for o in owners}
+    claimed: set[str] = set()
+    unresolved = 0
+    for claim in claims:
+        found = stack.refs(claim, prop, kinds)
+        claimed.update(r.where for r in found)
+        if not found and unknown(claim.props.get(prop)):
+            unresolved += 1
+    out = []
+    for owner in owners:
+        if owner.where in claimed:
+            continue
+        if unresolved:
+            unresolved -= 1
+            continue
+        out.append(owner)
+    return out

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from aidc.policy.model import Stack
+from aidc.policy.model import Stack, unclaimed
 from aidc.policy.registry import (
     Hit,
     Res,
@@ -436,19 +436,7 @@ def subnet_no_auto_public_ip(stack: Stack, cfg: Settings) -> Iterable[Hit]:
 
 @rule("AIDC-NET-006")
 def vpc_flow_logs(stack: Stack, cfg: Settings) -> Iterable[Hit]:
-    logged: set[str] = set()
-    unresolved = 0  # flow logs whose VPC cannot be told (unknown id, no dependency)
-    for log in stack.of(FLOW_LOG):
-        vpcs = stack.refs(log, "vpcId", (VPC,))
-        logged.update(v.where for v in vpcs)
-        if not vpcs and unknown(log.props.get("vpcId")):
-            unresolved += 1
-    for vpc in stack.of(VPC):
-        if vpc.where in logged:
-            continue
-        if unresolved:
-            unresolved -= 1
-            continue
+    for vpc in unclaimed(stack, stack.of(VPC), stack.of(FLOW_LOG), "vpcId"):
         yield f"VPC {vpc.name} has no flow log", vpc.where
 
 

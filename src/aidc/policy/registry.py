@@ -124,7 +124,7 @@ def settings(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
 
 def load_all() -> Registry:
     """Import every domain module so its rules register."""
-    from aidc.policy import compute, iam, lab, network, storage, tags  # noqa: F401
+    from aidc.policy import compute, filesystems, iam, lab, network, storage, tags  # noqa: F401
 
     return REGISTRY
 

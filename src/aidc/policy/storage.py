@@ -101,7 +101,8 @@ def _off(props: Mapping[str, Any]) -> list[str]:
     return [f for f in PAB_FLAGS if not truthy(props.get(f)) and not unknown(props.get(f))]
 
 
-def _document(value: Any) -> Mapping[str, Any]:
+def policy_document(value: Any) -> Mapping[str, Any]:
+    """A resource policy as a mapping (providers carry it as JSON text or as an object)."""
     if isinstance(value, str):
         try:
             value = json.loads(value)
@@ -110,7 +111,8 @@ def _document(value: Any) -> Mapping[str, Any]:
     return mapping(value)
 
 
-def _anyone(principal: Any) -> bool:
+def anyone(principal: Any) -> bool:
+    """Whether a statement's principal is everyone (`*`, or `{"AWS": "*"}`)."""
     if principal == "*":
         return True
     if isinstance(principal, Mapping):
@@ -133,10 +135,10 @@ def public_statements(policy: Any) -> list[Mapping[str, Any]]:
     """Allow statements open to any principal, with no condition tying them to known callers."""
     return [
         s
-        for s in as_list(_document(policy).get("Statement"))
+        for s in as_list(policy_document(policy).get("Statement"))
         if isinstance(s, Mapping)
         and s.get("Effect") == "Allow"
-        and _anyone(s.get("Principal"))
+        and anyone(s.get("Principal"))
         and not _restricted(s.get("Condition"))
     ]
 

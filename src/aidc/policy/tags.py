@@ -11,7 +11,7 @@ from aidc.policy.model import Stack
 from aidc.policy.registry import Hit, Res, Settings, mapping, rule, tags_of, unknown
 
 # The aws types aidc registers that take a tags map (sub-resources of buckets, routes,
-# attachments and policies take none).
+# attachments, policies and EFS mount targets take none).
 TAGGABLE = (
     "aws:ec2/vpc:Vpc",
     "aws:ec2/subnet:Subnet",
@@ -31,6 +31,9 @@ TAGGABLE = (
     "aws:iam/role:Role",
     "aws:iam/instanceProfile:InstanceProfile",
     "aws:cloudwatch/logGroup:LogGroup",
+    "aws:efs/fileSystem:FileSystem",
+    "aws:fsx/lustreFileSystem:LustreFileSystem",
+    "aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
 )

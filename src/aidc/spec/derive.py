@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aidc import catalog
-from aidc.spec.models import Cluster, Flow, NodePool
+from aidc.spec.models import Cluster, Flow, NodePool, SharedFilesystem
 from aidc.spec.types import Role
 
 
@@ -95,6 +95,95 @@ def workload_flows(cluster: Cluster) -> tuple[Flow, ...]:
     return tuple(flows)
 
 
+# Roles whose pools mount shared file systems and get the HDFS client unless the spec says.
+CLIENT_ROLES: tuple[Role, ...] = ("login", "gpu", "cpu")
+# Ceph's client ports: the monitors (msgr2), then OSDs and MDSs (ms_bind_port_min..max).
+CEPH_MON_PORT = 3300
+CEPH_DAEMON_PORTS = (6800, 7300)
+# HDFS: NameNode RPC (fs.defaultFS) and DataNode data transfer; their HTTP and IPC ports
+# listen on loopback only.
+HDFS_NAMENODE_PORT = 8020
+HDFS_DATANODE_PORT = 9866
+
+
+def _client_pools(cluster: Cluster, names: tuple[str, ...] | None) -> tuple[NodePool, ...]:
+    if names is None:
+        return tuple(p for p in cluster.pools if any(r in CLIENT_ROLES for r in p.roles))
+    return tuple(p for p in cluster.pools if p.name in names)
+
+
+def filesystem_pools(cluster: Cluster, fs: SharedFilesystem) -> tuple[NodePool, ...]:
+    """The pools whose nodes mount a shared file system."""
+    return _client_pools(cluster, fs.pools)
+
+
+def hdfs_pool(cluster: Cluster) -> NodePool | None:
+    """The pool whose nodes run the DataNodes (its first node also the NameNode), or None
+    when HDFS is off."""
+    hdfs = cluster.storage.hdfs
+    if not hdfs.enabled:
+        return None
+    if hdfs.pool is not None:
+        return cluster.pool(hdfs.pool)
+    ceph = cluster.storage.ceph
+    if ceph is not None and cluster.pool(ceph.osd_pool) is not None:
+        return cluster.pool(ceph.osd_pool)
+    return next(iter(cluster.pools_with_role("storage")), None)
+
+
+def hdfs_client_pools(cluster: Cluster) -> tuple[NodePool, ...]:
+    """The pools whose nodes get the hdfs command and the cluster's client configuration."""
+    if hdfs_pool(cluster) is None:
+        return ()
+    return _client_pools(cluster, cluster.storage.hdfs.clients)
+
+
+def storage_flows(cluster: Cluster) -> tuple[Flow, ...]:
+    """The flows shared file systems and HDFS need: CephFS clients to the monitors, OSDs and
+    MDSs; HDFS clients and DataNodes to the NameNode and the DataNodes."""
+    flows: list[Flow] = []
+
+    def add(source: Role, destination: Role, ports: tuple[int, int], why: str) -> None:
+        flow = Flow(source=source, destination=destination, ports=ports, description=why)
+        if flow not in flows:
+            flows.append(flow)
+
+    ceph = cluster.storage.ceph
+    osd_pool = cluster.pool(ceph.osd_pool) if ceph else None
+    for fs in cluster.storage.filesystems:
+        if fs.kind != "cephfs" or osd_pool is None:
+            continue
+        for pool in filesystem_pools(cluster, fs):
+            if pool.name == osd_pool.name:
+                continue
+            mon = (CEPH_MON_PORT, CEPH_MON_PORT)
+            add(pool.role, osd_pool.role, mon, "cephfs: client to ceph monitors")
+            add(pool.role, osd_pool.role, CEPH_DAEMON_PORTS, "cephfs: client to osds and mds")
+    home = hdfs_pool(cluster)
+    if home is not None:
+        nn = (HDFS_NAMENODE_PORT, HDFS_NAMENODE_PORT)
+        dn = (HDFS_DATANODE_PORT, HDFS_DATANODE_PORT)
+        add(home.role, home.role, nn, "hdfs: datanode to namenode")
+        add(home.role, home.role, dn, "hdfs: block replication between datanodes")
+        for pool in hdfs_client_pools(cluster):
+            if pool.name != home.name:
+                add(pool.role, home.role, nn, "hdfs: client to namenode")
+                add(pool.role, home.role, dn, "hdfs: client to datanodes")
+    return tuple(flows)
+
+
+def _flow_key(flow: Flow) -> tuple[object, ...]:
+    return (flow.source, flow.destination, flow.protocol, flow.ports)
+
+
 def effective_flows(cluster: Cluster) -> tuple[Flow, ...]:
-    """Every flow the firewall allows between roles: the spec's own, then the workload's."""
-    return (*cluster.firewall.flows, *workload_flows(cluster))
+    """Every flow the firewall allows between roles: the spec's own, then those the workload
+    and the storage layers need that the spec does not already allow."""
+    own = cluster.firewall.flows
+    seen = {_flow_key(f) for f in own}
+    extra = []
+    for flow in (*workload_flows(cluster), *storage_flows(cluster)):
+        if _flow_key(flow) not in seen:
+            seen.add(_flow_key(flow))
+            extra.append(flow)
+    return (*own, *extra)

@@ -9,6 +9,7 @@ from aidc.spec.types import (
     Bool,
     BucketName,
     BucketPurpose,
+    CephfsClient,
     Cidr,
     ContainerRuntime,
     Count,
@@ -16,17 +17,20 @@ from aidc.spec.types import (
     Description,
     DiskGb,
     Encryption,
+    FilesystemKind,
     GpuSku,
     HardeningProfile,
     ImageRef,
     InstanceTypeName,
     Int,
     KmsKeyId,
+    MountPath,
     Name,
     PortRange,
     Protocol,
     Role,
     Site,
+    SubPath,
     TagKey,
     TagValue,
     Target,
@@ -259,11 +263,105 @@ class Bucket(_Model):
         return self.versioning if self.versioning is not None else self.purpose == "checkpoints"
 
 
+class Quota(_Model):
+    """A size limit on one directory of a shared file system."""
+
+    path: SubPath = Field(description="directory below the mount path, e.g. datasets or home")
+    max_mb: Int = Field(
+        ge=1, le=10_000_000_000, description="most MB (10^6 bytes) the directory may hold"
+    )
+
+
+class SharedFilesystem(_Model):
+    """A POSIX file system that every node of the named pools mounts at one path: CephFS on
+    the spec's Ceph (lab, on-prem, any target with Ceph), FSx for Lustre or EFS on aws."""
+
+    name: Name = Field(description="unique among the file systems")
+    kind: FilesystemKind = Field(
+        default="cephfs",
+        description="cephfs (needs storage.ceph), lustre (aws: FSx for Lustre, persistent) or "
+        "efs (aws: Elastic File System)",
+    )
+    mount_path: MountPath = Field(
+        default="/shared",
+        description="absolute path where nodes mount it, unique among the file systems; not a "
+        "system directory",
+    )
+    pools: tuple[Name, ...] | None = Field(
+        default=None,
+        description="node pools that mount it; default: every pool with role login, gpu or cpu",
+    )
+    size: Int = Field(
+        default=3,
+        ge=2,
+        le=10,
+        description="cephfs: copies of each object in the data and metadata pools; at most the "
+        "OSD hosts",
+    )
+    min_size: Int = Field(
+        default=2, ge=1, le=10, description="cephfs: copies needed to serve I/O; below size"
+    )
+    standby_mds: Bool = Field(
+        default=True,
+        description="cephfs: a standby metadata server beside the active one (needs two "
+        "storage hosts)",
+    )
+    client: CephfsClient = Field(
+        default="auto",
+        description="cephfs: kernel client, ceph-fuse, or auto (the kernel's client where the "
+        "kernel has one, else ceph-fuse)",
+    )
+    quotas: tuple[Quota, ...] = Field(
+        default=(), description="directories created below the mount path with a size limit"
+    )
+    capacity_gb: Int | None = Field(
+        default=None,
+        ge=1200,
+        le=2_016_000,
+        description="lustre: storage capacity, 1200, 2400 or a multiple of 2400 (default 1200); "
+        "refused on other kinds",
+    )
+    throughput_mb_per_tib: Int = Field(
+        default=125,
+        description="lustre: throughput per TiB of storage (PERSISTENT_2: 125, 250, 500 or 1000)",
+    )
+    data_repository_bucket: BucketName | None = Field(
+        default=None,
+        description="lustre: a bucket of storage.buckets linked to /<mount>/ by a data "
+        "repository association; default: the first bucket with purpose datasets",
+    )
+
+
+class Hdfs(_Model):
+    """HDFS from Apache Hadoop's release artifacts: a NameNode and DataNodes on storage hosts,
+    listening on the cluster network only (no Kerberos)."""
+
+    enabled: Bool = Field(default=False, description="run HDFS")
+    pool: Name | None = Field(
+        default=None,
+        description="storage pool whose hosts run the DataNodes (the first also the NameNode); "
+        "default: storage.ceph.osd_pool, else the first pool with role storage",
+    )
+    replication: Int = Field(
+        default=3, ge=1, le=10, description="copies of each block; at most the pool's hosts"
+    )
+    block_size_mb: Int = Field(default=128, ge=1, le=2048, description="HDFS block size in MB")
+    clients: tuple[Name, ...] | None = Field(
+        default=None,
+        description="pools whose nodes get the hdfs client; default: every pool with role "
+        "login, gpu or cpu",
+    )
+
+
 class Storage(_Model):
-    """Ceph and object buckets."""
+    """Ceph, object buckets, shared file systems and HDFS."""
 
     ceph: Ceph | None = Field(default=None, description="a Ceph cluster; none: no Ceph")
     buckets: tuple[Bucket, ...] = Field(default=(), description="object-store buckets")
+    filesystems: tuple[SharedFilesystem, ...] = Field(
+        default=(), max_length=8, description="shared POSIX file systems"
+    )
+    hdfs: Hdfs = Field(default=Hdfs(), description="HDFS for the big-data tier")
 
 
 class Monitoring(_Model):
@@ -361,7 +459,10 @@ class Cluster(_Model):
     )
     firewall: Firewall = Field(default=Firewall(), description="admin access and role flows")
     pools: tuple[NodePool, ...] = Field(min_length=1, description="the node pools")
-    storage: Storage = Field(default=Storage(), description="Ceph and object buckets")
+    storage: Storage = Field(
+        default=Storage(),
+        description="Ceph, object buckets, shared file systems and HDFS",
+    )
     monitoring: Monitoring = Field(default=Monitoring(), description="Prometheus and exporters")
     workload: Workload = Field(
         default=Workload(), description="the scheduler and container runtime"

@@ -18,8 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from aidc import catalog
+from aidc.spec.derive import hdfs_pool
 from aidc.spec.errors import Problem
-from aidc.spec.models import Cluster
+from aidc.spec.models import Cluster, SharedFilesystem
 from aidc.spec.partial import (
     Unparsed,
     is_parsed,
@@ -92,6 +93,8 @@ def _named_lists(c: Cluster) -> list[tuple[str, tuple[object, ...]]]:
         lists.append(("pools", tuple(c.pools)))
     with skipping_unparsed():
         lists.append(("storage.buckets", tuple(c.storage.buckets)))
+    with skipping_unparsed():
+        lists.append(("storage.filesystems", tuple(c.storage.filesystems)))
     with skipping_unparsed():
         for i, net in enumerate(c.networks):
             with skipping_unparsed():
@@ -286,6 +289,15 @@ def _no_such_pool(c: Cluster, path: str, name: str) -> Problem:
     )
 
 
+def _storage_pool(c: Cluster, path: str, name: str, what: str) -> Iterator[Problem]:
+    """A pool named to carry storage daemons: it must exist and have role storage."""
+    pool = c.pool(name)
+    if pool is None:
+        yield _no_such_pool(c, path, name)
+    elif "storage" not in pool.roles:
+        yield Problem(path, f"pool '{pool.name}' lacks role storage; {what} go on a storage pool")
+
+
 def slurm_has_home(c: Cluster) -> Iterator[Problem]:
     slurm = c.workload.slurm
     with skipping_unparsed():
@@ -308,13 +320,7 @@ def ceph_valid(c: Cluster) -> Iterator[Problem]:
     host_pool = None
     with skipping_unparsed():
         host_pool = c.pool(ceph.osd_pool)
-        if host_pool is None:
-            yield _no_such_pool(c, "storage.ceph.osd_pool", ceph.osd_pool)
-        elif "storage" not in host_pool.roles:
-            yield Problem(
-                "storage.ceph.osd_pool",
-                f"pool '{host_pool.name}' lacks role storage; OSDs go on a storage pool",
-            )
+        yield from _storage_pool(c, "storage.ceph.osd_pool", ceph.osd_pool, "OSDs")
     for i, pool in enumerate(ceph.pools):
         path = f"storage.ceph.pools[{i}]"
         with skipping_unparsed():
@@ -350,6 +356,147 @@ def buckets_valid(c: Cluster) -> Iterator[Problem]:
                 yield Problem(f"{path}.kms_key_id", "applies only to encryption kms; remove it")
 
 
+# Mount points that would hide the system: a shared file system never goes there.
+SYSTEM_DIRS = frozenset(
+    [
+        "/bin",
+        "/boot",
+        "/dev",
+        "/etc",
+        "/home",
+        "/lib",
+        "/lib64",
+        "/opt",
+        "/proc",
+        "/root",
+        "/run",
+        "/sbin",
+        "/srv",
+        "/sys",
+        "/tmp",
+        "/usr",
+        "/var",
+    ]
+)
+LUSTRE_THROUGHPUTS = (125, 250, 500, 1000)
+
+
+def _pool_names(c: Cluster, path: str, names: tuple[str, ...] | None) -> Iterator[Problem]:
+    for j, name in enumerate(names or ()):
+        if c.pool(name) is None:
+            yield _no_such_pool(c, f"{path}[{j}]", name)
+    for dup in _duplicates(names or ()):
+        yield Problem(path, f"pool '{dup}' is named more than once")
+
+
+def filesystems_valid(c: Cluster) -> Iterator[Problem]:
+    mounts: list[str] = []
+    for i, fs in enumerate(c.storage.filesystems):
+        path = f"storage.filesystems[{i}]"
+        with skipping_unparsed():
+            top = "/" + fs.mount_path.split("/")[1]
+            if top in SYSTEM_DIRS:
+                yield Problem(
+                    f"{path}.mount_path",
+                    f"{fs.mount_path} is at or below system directory {top}; choose another "
+                    "path, such as /shared",
+                )
+            if fs.mount_path in mounts:
+                yield Problem(
+                    f"{path}.mount_path", f"{fs.mount_path} is mounted by another file system"
+                )
+            mounts.append(fs.mount_path)
+        with skipping_unparsed():
+            yield from _pool_names(c, f"{path}.pools", fs.pools)
+        with skipping_unparsed():
+            for dup in _duplicates(q.path for q in fs.quotas):
+                yield Problem(f"{path}.quotas", f"directory '{dup}' has more than one quota")
+        with skipping_unparsed():
+            yield from _cephfs_fields(c, path, fs)
+        with skipping_unparsed():
+            yield from _lustre_fields(c, path, fs)
+
+
+def _cephfs_fields(c: Cluster, path: str, fs: SharedFilesystem) -> Iterator[Problem]:
+    if fs.kind != "cephfs":
+        return
+    ceph = c.storage.ceph
+    if ceph is None:
+        yield Problem(f"{path}.kind", "cephfs needs storage.ceph; add a Ceph cluster")
+        return
+    if fs.min_size >= fs.size:
+        yield Problem(
+            f"{path}.min_size", f"{fs.min_size} must be below size {fs.size}; at most {fs.size - 1}"
+        )
+    host_pool = c.pool(ceph.osd_pool)
+    if host_pool is None or "storage" not in host_pool.roles:
+        return  # ceph_valid names the OSD pool's problem
+    if fs.size > host_pool.count:
+        yield Problem(
+            f"{path}.size",
+            f"{fs.size} copies need {fs.size} OSD hosts, pool '{host_pool.name}' has "
+            f"{host_pool.count}; at most {host_pool.count}",
+        )
+    if fs.standby_mds and host_pool.count < 2:
+        yield Problem(
+            f"{path}.standby_mds",
+            f"a standby MDS needs a second host, pool '{host_pool.name}' has one; set it false",
+        )
+
+
+def _lustre_fields(c: Cluster, path: str, fs: SharedFilesystem) -> Iterator[Problem]:
+    if fs.kind == "lustre":
+        gb = fs.capacity_gb
+        if gb is not None and gb not in (1200, 2400) and gb % 2400:
+            yield Problem(f"{path}.capacity_gb", f"{gb} is not 1200, 2400 or a multiple of 2400")
+        if fs.throughput_mb_per_tib not in LUSTRE_THROUGHPUTS:
+            allowed = ", ".join(map(str, LUSTRE_THROUGHPUTS))
+            yield Problem(
+                f"{path}.throughput_mb_per_tib",
+                f"{fs.throughput_mb_per_tib} is not offered; allowed: {allowed}",
+            )
+        bucket = fs.data_repository_bucket
+        if bucket is not None and bucket not in {b.name for b in c.storage.buckets}:
+            names = ", ".join(b.name for b in c.storage.buckets) or "none declared"
+            yield Problem(
+                f"{path}.data_repository_bucket",
+                f"'{bucket}' is not a bucket of storage.buckets; allowed: {names}",
+            )
+        return
+    for field, default in (
+        ("capacity_gb", None),
+        ("throughput_mb_per_tib", 125),
+        ("data_repository_bucket", None),
+    ):
+        if getattr(fs, field) != default:
+            yield Problem(f"{path}.{field}", "applies only to kind lustre; remove it")
+
+
+def hdfs_valid(c: Cluster) -> Iterator[Problem]:
+    hdfs = c.storage.hdfs
+    if not hdfs.enabled:
+        return
+    with skipping_unparsed():
+        yield from _pool_names(c, "storage.hdfs.clients", hdfs.clients)
+    home = None
+    with skipping_unparsed():
+        if hdfs.pool is not None:
+            found = list(_storage_pool(c, "storage.hdfs.pool", hdfs.pool, "DataNodes"))
+            yield from found
+            home = None if found else c.pool(hdfs.pool)
+        else:
+            home = hdfs_pool(c)
+            if home is None:
+                yield Problem("storage.hdfs.enabled", "HDFS needs a pool with role storage")
+    with skipping_unparsed():
+        if home is not None and hdfs.replication > home.count:
+            yield Problem(
+                "storage.hdfs.replication",
+                f"{hdfs.replication} copies need {hdfs.replication} DataNodes, pool "
+                f"'{home.name}' has {home.count}; at most {home.count}",
+            )
+
+
 RULES: tuple[Rule, ...] = (
     unique_names,
     networks_do_not_overlap,
@@ -364,6 +511,8 @@ RULES: tuple[Rule, ...] = (
     monitoring_has_home,
     ceph_valid,
     buckets_valid,
+    filesystems_valid,
+    hdfs_valid,
 )
 
 # Where each target keeps its rules. Imported on first use, so validating a spec never loads

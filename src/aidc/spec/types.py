@@ -20,6 +20,8 @@ Encryption = Literal["sse-s3", "kms"]
 DebianSuite = Literal["bookworm", "trixie"]
 HardeningProfile = Literal["baseline", "strict", "off"]
 ContainerRuntime = Literal["podman", "none"]
+FilesystemKind = Literal["cephfs", "lustre", "efs"]
+CephfsClient = Literal["auto", "kernel", "fuse"]
 
 # An RFC 1123 label: lowercase letters, digits and '-', not starting or ending with '-'.
 # Names become parts of hostnames, so they are held to the same rule.
@@ -173,4 +175,17 @@ def _check_ports(value: tuple[int, int]) -> tuple[int, int]:
 PortRange = Annotated[tuple[int, int], BeforeValidator(_parse_ports), AfterValidator(_check_ports)]
 
 Count = Annotated[int, Strict(), Field(ge=1, le=4096)]
+# A mount point: absolute, plain path components, not the root or a system directory.
+MountPath = Annotated[
+    str,
+    StringConstraints(max_length=255, pattern=r"^(/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}){1,8}$"),
+]
+# A directory below a mount point: relative, plain components, no '..'.
+SubPath = Annotated[
+    str,
+    StringConstraints(
+        max_length=255,
+        pattern=r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}(/[A-Za-z0-9_][A-Za-z0-9._-]{0,63}){0,7}$",
+    ),
+]
 DiskGb = Annotated[int, Strict(), Field(ge=8, le=65536)]

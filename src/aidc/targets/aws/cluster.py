@@ -1,9 +1,9 @@
 """The aws target's top-level component: every resource of a cluster, and its stack outputs.
 
 `AwsCluster(name, AwsClusterArgs(cluster))` declares the network, firewall, node pools, the
-jump host and the object store as its children, and offers the stack outputs as
-`outputs: Output[AwsOutputs]` (the contract in aidc.inventory). It exports nothing itself: the
-program exports once, whatever the target.
+jump host, the object store and the shared file systems AWS serves as its children, and offers
+the stack outputs as `outputs: Output[AwsOutputs]` (the contract in aidc.inventory). It exports
+nothing itself: the program exports once, whatever the target.
 """
 
 from __future__ import annotations
@@ -18,7 +18,13 @@ from aidc.inventory.contract import AwsOutputs
 from aidc.spec import Cluster
 from aidc.targets.aws.bastion import Bastion, BastionArgs
 from aidc.targets.aws.common import base_tags, partition
-from aidc.targets.aws.firewall import BASTION, Firewall, FirewallArgs, efa_group
+from aidc.targets.aws.filesystems import (
+    FilesystemPlan,
+    FileSystems,
+    FileSystemsArgs,
+    plan_filesystems,
+)
+from aidc.targets.aws.firewall import BASTION, Firewall, FirewallArgs, efa_group, fs_group
 from aidc.targets.aws.images import ImageResolver
 from aidc.targets.aws.layout import SSH_USER, AwsLayout, AwsLayoutError, plan_layout
 from aidc.targets.aws.network import Network, NetworkArgs
@@ -32,15 +38,17 @@ class AwsClusterArgs:
     cluster: Cluster
 
 
-def checked_layout(cluster: Cluster) -> AwsLayout:
+def checked_layout(cluster: Cluster) -> tuple[AwsLayout, tuple[FilesystemPlan, ...]]:
     try:
-        return plan_layout(cluster)
+        layout = plan_layout(cluster)
+        return layout, plan_filesystems(cluster, layout)
     except AwsLayoutError as exc:
         raise pulumi.RunError(f"the aws target cannot build this spec:\n{exc}") from None
 
 
 class AwsCluster(pulumi.ComponentResource):
-    """A whole AWS cluster: VPCs, security groups, node pools, jump host, buckets."""
+    """A whole AWS cluster: VPCs, security groups, node pools, jump host, buckets, shared
+    file systems."""
 
     contract = AwsOutputs
     outputs: pulumi.Output[AwsOutputs]
@@ -51,7 +59,7 @@ class AwsCluster(pulumi.ComponentResource):
     ) -> None:
         cluster = args.cluster
         # A spec the target cannot build stops here, before any resource is registered.
-        layout = checked_layout(cluster)
+        layout, filesystems = checked_layout(cluster)
         super().__init__("aidc:aws:Cluster", name, None, opts)
         # Children were top-level resources before this component existed; the alias keeps
         # their URNs, so stacks made then update in place instead of being replaced.
@@ -144,7 +152,26 @@ class AwsCluster(pulumi.ComponentResource):
                 child(),
             )
 
-        inventory = nodes_and_vars(cluster, layout, [n for p in pools for n in p.nodes], access)
+        sources: dict[str, pulumi.Output[str]] = {}
+        if filesystems:
+            shared = FileSystems(
+                f"{cluster.name}-filesystems",
+                FileSystemsArgs(
+                    cluster_name=cluster.name,
+                    plans=filesystems,
+                    subnet_ids=net.subnet_ids,
+                    group_ids={
+                        p.fs.name: firewall.group_ids[fs_group(p.fs.name)] for p in filesystems
+                    },
+                    bucket_names=store.bucket_names if store else {},
+                    tags=tags,
+                ),
+                child(),
+            )
+            sources = shared.sources
+
+        nodes = [n for p in pools for n in p.nodes]
+        inventory = nodes_and_vars(cluster, layout, nodes, access, sources)
         rest: dict[str, Any] = {
             "networks": [
                 {

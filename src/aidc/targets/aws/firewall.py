@@ -1,6 +1,7 @@
-"""`Firewall`: one security group per node role, one per EFA pool, one for the bastion, and
-one rule resource per allowed path. The rules are planned by a pure function of the spec
-(`plan_rules`), so tests can compare the groups with the spec rule by rule.
+"""`Firewall`: one security group per node role, one per EFA pool, one per file system an AWS
+service serves (FSx for Lustre, EFS), one for the bastion, and one rule resource per allowed
+path. The rules are planned by a pure function of the spec (`plan_rules`), so tests can
+compare the groups with the spec rule by rule.
 
 Everything not planned here is denied: security groups admit nothing by default, and the
 provider removes the allow-all egress rule AWS adds to a new group.
@@ -18,6 +19,7 @@ import pulumi_aws as aws
 from aidc.spec import Cluster, effective_flows
 from aidc.spec.types import ROLES
 from aidc.targets.aws.common import child, named
+from aidc.targets.aws.filesystems import client_roles, served, service_ports
 from aidc.targets.aws.layout import AwsLayout
 
 Direction = Literal["ingress", "egress"]
@@ -69,10 +71,12 @@ class RulePlan:
 
 
 def group_names(cluster: Cluster, layout: AwsLayout) -> list[str]:
-    """Security groups: roles present (in ROLES order), EFA pools, the bastion."""
+    """Security groups: roles present (in ROLES order), EFA pools, served file systems, the
+    bastion."""
     present = {r for p in cluster.pools for r in p.roles}
     groups: list[str] = [r for r in ROLES if r in present]
     groups += [efa_group(p.pool.name) for p in layout.efa_pools]
+    groups += [fs_group(fs.name) for fs in served(cluster)]
     if layout.access == "bastion":
         groups.append(BASTION)
     return groups
@@ -80,6 +84,44 @@ def group_names(cluster: Cluster, layout: AwsLayout) -> list[str]:
 
 def efa_group(pool: str) -> str:
     return f"efa-{pool}"
+
+
+def fs_group(filesystem: str) -> str:
+    return f"fs-{filesystem}"
+
+
+def filesystem_rules(cluster: Cluster) -> list[RulePlan]:
+    """Each served file system admits its service's ports from the groups of the roles that
+    mount it. Lustre's servers also talk among themselves and open connections to clients
+    (LNet is symmetric), so a Lustre group admits itself, reaches the VPC on those ports, and
+    its clients admit it; EFS only answers."""
+    rules: list[RulePlan] = []
+    for fs in served(cluster):
+        group = fs_group(fs.name)
+        clients = client_roles(cluster, fs)
+        for ports in service_ports(fs):
+            what = f"{fs.kind} {fs.name}"
+            rules += [
+                RulePlan(
+                    group, "ingress", "tcp", ports, f"{what}: from its {r} clients", peer_group=r
+                )
+                for r in clients
+            ]
+            if fs.kind != "lustre":
+                continue
+            rules.append(
+                RulePlan(
+                    group, "ingress", "tcp", ports, f"{what}: between its servers", peer_group=SELF
+                )
+            )
+            rules.append(
+                RulePlan(group, "egress", "tcp", ports, f"{what}: to servers and clients", peer=VPC)
+            )
+            rules += [
+                RulePlan(r, "ingress", "tcp", ports, f"{what}: from its servers", peer_group=group)
+                for r in clients
+            ]
+    return rules
 
 
 def plan_rules(cluster: Cluster, layout: AwsLayout) -> list[RulePlan]:
@@ -148,6 +190,7 @@ def plan_rules(cluster: Cluster, layout: AwsLayout) -> list[RulePlan]:
                 group, "egress", "-1", None, "efa: all traffic within the pool", peer_group=SELF
             )
         )
+    rules += filesystem_rules(cluster)
     for role in roles:
         # Peers in the VPC filter with their own ingress rules, so egress inside it is open.
         rules.append(RulePlan(role, "egress", "-1", None, "to the cluster's VPC", peer=VPC))
@@ -173,6 +216,13 @@ def plan_rules(cluster: Cluster, layout: AwsLayout) -> list[RulePlan]:
     return list(unique.values())
 
 
+def _what(cluster: Cluster, group: str) -> str:
+    for fs in served(cluster):
+        if group == fs_group(fs.name):
+            return f"{fs.kind} file system {fs.name}"
+    return f"{group} nodes"
+
+
 @dataclass(frozen=True)
 class FirewallArgs:
     cluster: Cluster
@@ -195,7 +245,7 @@ class Firewall(pulumi.ComponentResource):
             g: aws.ec2.SecurityGroup(
                 f"{name}-{g}",
                 vpc_id=args.vpc_id,
-                description=f"aidc {args.cluster.name}: {g} nodes",
+                description=f"aidc {args.cluster.name}: {_what(args.cluster, g)}",
                 revoke_rules_on_delete=True,
                 tags=named(args.tags, f"{name}-{g}", **{"aidc:group": g}),
                 opts=child(self),

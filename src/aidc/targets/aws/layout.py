@@ -104,28 +104,36 @@ def _kind(cluster: Cluster, pool: NodePool) -> PoolKind:
     return "gpu" if "gpu" in pool.roles else "node"
 
 
+def on_public_subnets(pool: NodePool, network: Network) -> bool:
+    """Whether the pool's nodes go into the public subnets, each with a public address."""
+    return "login" in pool.roles and any(s.public for s in network.subnets) and not pool.autoscaling
+
+
+def pool_subnets(pool: NodePool, network: Network) -> tuple[Subnet, ...]:
+    """The subnets a pool's nodes are spread over (an EFA pool then keeps only the first)."""
+    if on_public_subnets(pool, network):
+        return tuple(s for s in network.subnets if s.public)
+    # A network of public subnets only still hides nodes' addresses.
+    return tuple(s for s in network.subnets if not s.public) or network.subnets
+
+
 def plan_layout(cluster: Cluster) -> AwsLayout:
     """Place every node of a valid spec."""
     problems = _unchecked(cluster)
     if problems:
         raise AwsLayoutError(problems)
     network = cluster.network(cluster.pools[0].network)
-    private = tuple(s for s in network.subnets if not s.public)
     public = tuple(s for s in network.subnets if s.public)
-    inner = private or public  # a network of public subnets only still hides nodes' addresses
     plans: list[PoolPlan] = []
     for pool in cluster.pools:
         itype = catalog.instance_type(pool.instance_type or "")
         efa = itype.efa_interfaces if pool.efa else 0
-        on_public = "login" in pool.roles and bool(public) and not pool.autoscaling
-        if on_public:
-            subnets = public
-        elif efa:
+        on_public = on_public_subnets(pool, network)
+        subnets = pool_subnets(pool, network)
+        if efa and not on_public:
             # EFA's OS-bypass traffic stays inside one subnet, and a cluster placement group
             # inside one zone: the whole pool shares the first private subnet.
-            subnets = inner[:1]
-        else:
-            subnets = inner
+            subnets = subnets[:1]
         refs = [] if pool.autoscaling else node_refs(cluster, pool)
         nodes = tuple(
             NodePlan(ref.hostname, ref.index, pool.name, pool.roles, subnet, on_public)

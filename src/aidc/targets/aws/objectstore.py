@@ -95,6 +95,7 @@ def tls_only(bucket_arn: pulumi.Input[str]) -> dict[str, Any]:
 
 class ObjectStore(pulumi.ComponentResource):
     bucket_arns: dict[str, pulumi.Output[str]]
+    bucket_names: dict[str, pulumi.Output[str]]
     log_bucket: pulumi.Output[str] | None
 
     def __init__(
@@ -102,6 +103,7 @@ class ObjectStore(pulumi.ComponentResource):
     ) -> None:
         super().__init__("aidc:aws:ObjectStore", name, None, opts)
         self.bucket_arns = {}
+        self.bucket_names = {}
         self.log_bucket = None
         made: dict[str, aws.s3.Bucket] = {}
         for spec in args.buckets:
@@ -136,6 +138,7 @@ class ObjectStore(pulumi.ComponentResource):
             )
             made[spec.name] = bucket
             self.bucket_arns[spec.name] = bucket.arn
+            self.bucket_names[spec.name] = bucket.bucket
 
         logged = [b for b in args.buckets if b.access_logging]
         if logged:

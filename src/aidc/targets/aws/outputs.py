@@ -1,19 +1,20 @@
 """The nodes and cluster variables of the stack outputs (the contract in aidc.inventory).
 
-Node addresses exist only once instances do, so `nodes` and `cluster_vars` are computed in one
-apply over every address at once (one gather, not a chain per node). The apply computes data
-only; it never declares a resource.
+Node addresses exist only once instances do, and what nodes mount once the file systems do, so
+`nodes` and `cluster_vars` are computed in one apply over every address and mount source at
+once (one gather, not a chain per node). The apply computes data only; it never declares a
+resource.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
-from aidc.inventory.clustervars import cluster_vars, gpu_of, resolved_flows
+from aidc.inventory.clustervars import cluster_vars, filesystem_vars, gpu_of, resolved_flows
 from aidc.inventory.contract import ClusterVars, NodeOut
 from aidc.spec import Cluster
 from aidc.targets.aws.layout import SSH_USER, AwsLayout
@@ -57,20 +58,24 @@ def nodes_and_vars(
     layout: AwsLayout,
     nodes: Sequence[PoolNode],
     access: Access,
+    sources: Mapping[str, pulumi.Output[str]] | None = None,
 ) -> pulumi.Output[tuple[tuple[NodeOut, ...], ClusterVars]]:
-    """The nodes and the cluster variables, once every address is known."""
+    """The nodes and the cluster variables, once every address is known; `sources` (file
+    system name -> what a node mounts) come from the file systems AWS serves."""
     publics = [n for n in nodes if n.plan.public]
+    mounts = dict(sources or {})
     values: list[pulumi.Input[str | None]] = [n.private_ip for n in nodes]
     values += [n.public_ip for n in publics]
+    values += list(mounts.values())
     values += [access.jump_ip, access.bastion_private_ip]
     network = layout.network.name
 
     def assemble(resolved: list[Any]) -> tuple[tuple[NodeOut, ...], ClusterVars]:
-        private = resolved[: len(nodes)]
-        public = dict(
-            zip((n.plan.hostname for n in publics), resolved[len(nodes) : -2], strict=True)
-        )
-        jump, bastion_ip = resolved[-2], resolved[-1]
+        rest = iter(resolved)
+        private = [next(rest) for _ in nodes]
+        public = {n.plan.hostname: next(rest) for n in publics}
+        mounted = {name: next(rest) for name in mounts}
+        jump, bastion_ip = next(rest), next(rest)
         gpus = {p.name: gpu_of(cluster, p.name) for p in cluster.pools}
         entries = tuple(
             _node(n, network, ip, public.get(n.plan.hostname), jump, gpus[n.plan.pool])
@@ -80,11 +85,15 @@ def nodes_and_vars(
             admin_sources = [f"{bastion_ip}/32"]
         else:
             admin_sources = [str(c) for c in cluster.firewall.admin_cidrs]
-        return entries, cluster_vars(
+        shared = cluster_vars(
             cluster,
             entries,
             flows=resolved_flows(cluster, entries),
             admin_sources=admin_sources,
         )
+        # The shared builder knows the file systems from the spec; what a node mounts comes
+        # from the services.
+        mountable = filesystem_vars(cluster, entries, mounted)
+        return entries, shared.model_copy(update={"aidc_filesystems": mountable})
 
     return pulumi.Output.all(*values).apply(assemble)

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 from ipaddress import IPv4Network
 
 from aidc import catalog
+from aidc.spec.derive import filesystem_pools
 from aidc.spec.errors import Problem, show
-from aidc.spec.models import Cluster, NodePool
+from aidc.spec.models import Cluster, NodePool, SharedFilesystem
 from aidc.spec.partial import skipping_unparsed
 from aidc.spec.rules import Rule
+from aidc.targets.aws.layout import pool_subnets
 
 # The sizes AWS accepts for a VPC's primary CIDR block and for a subnet.
 LARGEST_PREFIX = 16
@@ -210,6 +212,54 @@ def fixed_nodes(c: Cluster) -> Iterator[Problem]:
         )
 
 
+def served_filesystems(c: Cluster) -> Iterator[Problem]:
+    """FSx for Lustre and EFS live in private subnets of the pools' network; EFS serves each
+    zone from a mount target there and has no directory quotas."""
+    for i, fs in enumerate(c.storage.filesystems):
+        with skipping_unparsed():
+            if fs.kind in ("lustre", "efs"):
+                yield from _served(c, i, fs)
+
+
+def _served(c: Cluster, i: int, fs: SharedFilesystem) -> Iterator[Problem]:
+    path = f"storage.filesystems[{i}]"
+    with skipping_unparsed():
+        if fs.kind == "efs" and fs.quotas:
+            yield Problem(
+                f"{path}.quotas",
+                "EFS has no directory quotas; remove them, or use kind lustre or cephfs",
+            )
+    clients = filesystem_pools(c, fs)
+    name = network_of(c, clients[0] if clients else c.pools[0])
+    if name is None:
+        return  # the neutral rules report a pool on an unknown network
+    k, net = next((k, n) for k, n in enumerate(c.networks) if n.name == name)
+    if not net.subnets:
+        return  # subnets_present reports it
+    private_zones = {s.zone for s in net.subnets if not s.public}
+    if not private_zones:
+        yield Problem(
+            f"{path}.kind",
+            f"{fs.kind} needs a private subnet in network '{name}', where its clients run "
+            "(its interfaces never sit in a public subnet); add a subnet with public false",
+        )
+        return
+    if fs.kind != "efs":
+        return
+    missing: dict[str, str] = {}
+    for pool in clients:
+        for sub in pool_subnets(pool, net):
+            if sub.zone is not None and sub.zone not in private_zones:
+                missing.setdefault(sub.zone, pool.name)
+    for zone, pool_name in missing.items():
+        yield Problem(
+            f"networks[{k}].subnets",
+            f"has no private subnet in zone {zone}, where pool '{pool_name}' mounts EFS file "
+            f"system '{fs.name}' ({path}); EFS serves a zone from a mount target in a private "
+            "subnet of that zone: add one",
+        )
+
+
 RULES: tuple[Rule, ...] = (
     instance_types,
     image_forms,
@@ -219,4 +269,5 @@ RULES: tuple[Rule, ...] = (
     subnets_present,
     osd_hosts_fixed,
     fixed_nodes,
+    served_filesystems,
 )

@@ -132,8 +132,19 @@ def _pool_fits(c: Cluster, i: int, pool: NodePool, names: dict[str, Network]) ->
     )
 
 
+def filesystems_cephfs(c: Cluster) -> Iterator[Problem]:
+    for i, fs in enumerate(c.storage.filesystems):
+        with skipping_unparsed():
+            if fs.kind != "cephfs":
+                yield Problem(
+                    f"storage.filesystems[{i}].kind",
+                    f"{fs.kind} is an aws service; on target lab use kind cephfs",
+                )
+
+
 RULES: tuple[Rule, ...] = (
     aws_fields,
+    filesystems_cephfs,
     node_limit,
     no_region,
     gpu_pools_name_a_gpu,

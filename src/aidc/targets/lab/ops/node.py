@@ -275,6 +275,8 @@ def _nspawn_command(spec: NodeSpec, machine: str, upper: Path) -> list[str]:
         "--read-only",  # shared lock on the image, base never written
         f"--overlay={spec.rootfs}:{upper}:/",
         f"--bind={spec.state_dir / _CONTAINERS}:/var/lib/containers",
+        # FUSE for ceph-fuse: the lab's kernel has no CephFS client of its own.
+        *(["--bind=/dev/fuse"] if Path("/dev/fuse").exists() else []),
         f"--machine={machine}",
         f"--hostname={spec.hostname}",
         f"--uuid={_machine_id(spec.name)}",

@@ -305,8 +305,9 @@ def _train_smoke() -> Any:
 def test_the_training_jobs_hdfs_store_round_trips_through_the_hdfs_command(
     tmp_path: Path,
 ) -> None:
-    """The job's HDFS store drives `hdfs dfs` (-mkdir -p, -put -f -, -ls -C, -cat); here a
-    stand-in command keeps the namespace in a folder, so keys, bytes and paths are checked."""
+    """The job's HDFS store drives `hdfs dfs` (-mkdir -p, one -put -f of many files, -ls -C,
+    one -cat of many); here a stand-in command keeps the namespace in a folder and counts its
+    calls (each is a JVM on a real node), so keys, bytes, paths and calls are checked."""
     root = tmp_path / "ns"
     fake = tmp_path / "hdfs"
     fake.write_text(
@@ -315,13 +316,16 @@ def test_the_training_jobs_hdfs_store_round_trips_through_the_hdfs_command(
         f"root = pathlib.Path({str(root)!r})\n"
         "assert sys.argv[1] == 'dfs', sys.argv\n"
         "op, *rest = sys.argv[2:]\n"
+        "with open(root.parent / 'calls', 'a') as log: log.write(op + '\\n')\n"
         "p = lambda s: root / s.lstrip('/')\n"
         "if op == '-mkdir':\n"
         "    assert rest[0] == '-p'; p(rest[1]).mkdir(parents=True, exist_ok=True)\n"
         "elif op == '-put':\n"
-        "    assert rest[:2] == ['-f', '-']; p(rest[2]).write_bytes(sys.stdin.buffer.read())\n"
+        "    assert rest[0] == '-f' and p(rest[-1]).is_dir(), rest\n"
+        "    for f in rest[1:-1]:\n"
+        "        src = pathlib.Path(f); (p(rest[-1]) / src.name).write_bytes(src.read_bytes())\n"
         "elif op == '-cat':\n"
-        "    sys.stdout.buffer.write(p(rest[0]).read_bytes())\n"
+        "    for f in rest: sys.stdout.buffer.write(p(f).read_bytes())\n"
         "elif op == '-ls':\n"
         "    assert rest[0] == '-C'\n"
         "    d = p(rest[1])\n"
@@ -332,11 +336,14 @@ def test_the_training_jobs_hdfs_store_round_trips_through_the_hdfs_command(
     job = _train_smoke()
     store = job.Hdfs(command=str(fake))
     assert job.keys(store, "data", "train-smoke/shards/") == []
-    store.put("data", "train-smoke/shards/shard-0001.bin", b"\x01\x02")
-    store.put("data", "train-smoke/shards/shard-0000.bin", b"\x00")
+    shards = {"shard-0001.bin": b"\x01\x02", "shard-0000.bin": b"\x00"}
+    store.put_many("data", "train-smoke/shards/", shards)
     assert (root / "data/train-smoke/shards/shard-0001.bin").read_bytes() == b"\x01\x02"
     assert job.keys(store, "data", "train-smoke/shards/") == [
         "train-smoke/shards/shard-0000.bin",
         "train-smoke/shards/shard-0001.bin",
     ]
-    assert job.get_body(store, "data", "train-smoke/shards/shard-0001.bin") == b"\x01\x02"
+    both = ["train-smoke/shards/shard-0000.bin", "train-smoke/shards/shard-0001.bin"]
+    assert job.get_bodies(store, "data", both) == b"\x00\x01\x02"
+    calls = (tmp_path / "calls").read_text().split()
+    assert calls == ["-ls", "-mkdir", "-put", "-ls", "-cat"], calls

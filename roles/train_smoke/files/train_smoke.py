@@ -25,6 +25,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -87,13 +88,21 @@ class Hdfs:
             return []
         return sorted(p.removeprefix(f"/{bucket}/") for p in listed.stdout.decode().split())
 
-    def get(self, bucket: str, key: str) -> bytes:
-        out: bytes = self._dfs("-cat", f"/{bucket}/{key}").stdout
+    def cat(self, bucket: str, keys: list[str]) -> bytes:
+        """The files' bytes one after another, in one `hdfs dfs -cat` (one JVM for them all)."""
+        out: bytes = self._dfs("-cat", *(f"/{bucket}/{k}" for k in keys)).stdout
         return out
 
-    def put(self, bucket: str, key: str, body: bytes) -> None:
-        self._dfs("-mkdir", "-p", f"/{bucket}/{key.rsplit('/', 1)[0]}")
-        self._dfs("-put", "-f", "-", f"/{bucket}/{key}", data=body)
+    def put_many(self, bucket: str, prefix: str, files: dict[str, bytes]) -> None:
+        """Files named under `prefix`, staged in a local folder and put in one `-put`."""
+        with tempfile.TemporaryDirectory(prefix="aidc-hdfs-") as staged:
+            paths = []
+            for name, body in files.items():
+                path = Path(staged) / name
+                path.write_bytes(body)
+                paths.append(str(path))
+            self._dfs("-mkdir", "-p", f"/{bucket}/{prefix}")
+            self._dfs("-put", "-f", *paths, f"/{bucket}/{prefix}")
 
 
 def dataset_store(args: argparse.Namespace) -> Any:
@@ -101,17 +110,18 @@ def dataset_store(args: argparse.Namespace) -> Any:
     return Hdfs() if args.source == "hdfs" else s3_client("datasets", args.creds_dir)
 
 
-def get_body(store: Any, bucket: str, key: str) -> bytes:
+def get_bodies(store: Any, bucket: str, keys: list[str]) -> bytes:
+    """The objects' bytes concatenated (every shard holds whole rows)."""
     if isinstance(store, Hdfs):
-        return store.get(bucket, key)
-    body: bytes = store.get_object(Bucket=bucket, Key=key)["Body"].read()
-    return body
+        return store.cat(bucket, keys)
+    return b"".join(store.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys)
 
 
 def prepare(args: argparse.Namespace) -> int:
     """Shards of y = w.x + b + noise, w and b fixed by the seed: the model can learn them."""
     s3 = dataset_store(args)
     have = set(keys(s3, args.datasets, SHARD_PREFIX))
+    staged: dict[str, bytes] = {}
     rng = random.Random(args.seed)
     weights = [rng.uniform(-1, 1) for _ in range(FEATURES)]
     bias = rng.uniform(-1, 1)
@@ -131,10 +141,12 @@ def prepare(args: argparse.Namespace) -> int:
             )
             out.write(struct.pack(f"<{FEATURES + 1}f", *x, y))
         if isinstance(s3, Hdfs):
-            s3.put(args.datasets, key, out.getvalue())
+            staged[key.removeprefix(SHARD_PREFIX)] = out.getvalue()
         else:
             s3.put_object(Bucket=args.datasets, Key=key, Body=out.getvalue())
         written += 1
+    if staged:
+        s3.put_many(args.datasets, SHARD_PREFIX, staged)
     emit(
         event="prepared",
         shards=args.shards,
@@ -151,11 +163,8 @@ def load_shards(s3: Any, bucket: str, rank: int, world: int) -> tuple[Any, Any]:
     mine = [k for i, k in enumerate(keys(s3, bucket, SHARD_PREFIX)) if i % world == rank]
     if not mine:
         raise SystemExit(f"rank {rank}: no shards for me under s3://{bucket}/{SHARD_PREFIX}")
-    rows = []
-    for key in mine:
-        body = get_body(s3, bucket, key)
-        rows.append(torch.frombuffer(bytearray(body), dtype=torch.float32).view(-1, FEATURES + 1))
-    data = torch.cat(rows)
+    body = get_bodies(s3, bucket, mine)
+    data = torch.frombuffer(bytearray(body), dtype=torch.float32).view(-1, FEATURES + 1)
     return data[:, :FEATURES].contiguous(), data[:, FEATURES:].contiguous()
 
 

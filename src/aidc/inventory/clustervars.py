@@ -43,8 +43,10 @@ def cluster_vars(
     admin_sources: Sequence[str],
     apt_proxy: str = "",
     container_base_rootfs: str = "",
+    filesystem_sources: dict[str, str] | None = None,
 ) -> ClusterVars:
-    """`nodes` are the target's nodes; `flows` are the firewall's rules resolved to addresses."""
+    """`nodes` are the target's nodes; `flows` are the firewall's rules resolved to addresses;
+    `filesystem_sources` (file system name -> what a node mounts) where a service serves one."""
 
     def hosts(role: str) -> list[str]:
         return [n.ansible_host for n in nodes if role in n.roles]
@@ -97,7 +99,7 @@ def cluster_vars(
         if compute_pools(cluster)
         else "none",
         aidc_container_base_rootfs=container_base_rootfs,
-        aidc_filesystems=filesystem_vars(cluster, nodes),
+        aidc_filesystems=filesystem_vars(cluster, nodes, filesystem_sources),
         aidc_hdfs=hdfs_vars(cluster, nodes),
     )
 

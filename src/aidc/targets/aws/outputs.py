@@ -14,7 +14,7 @@ from typing import Any
 
 import pulumi
 
-from aidc.inventory.clustervars import cluster_vars, filesystem_vars, gpu_of, resolved_flows
+from aidc.inventory.clustervars import cluster_vars, gpu_of, resolved_flows
 from aidc.inventory.contract import ClusterVars, NodeOut
 from aidc.spec import Cluster
 from aidc.targets.aws.layout import SSH_USER, AwsLayout
@@ -90,10 +90,8 @@ def nodes_and_vars(
             entries,
             flows=resolved_flows(cluster, entries),
             admin_sources=admin_sources,
+            filesystem_sources=mounted,
         )
-        # The shared builder knows the file systems from the spec; what a node mounts comes
-        # from the services.
-        mountable = filesystem_vars(cluster, entries, mounted)
-        return entries, shared.model_copy(update={"aidc_filesystems": mountable})
+        return entries, shared
 
     return pulumi.Output.all(*values).apply(assemble)
